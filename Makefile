@@ -1,0 +1,42 @@
+# Two commands: `make demo` (the example site on http://127.0.0.1:8000/) and `make test` (the whole suite).
+# Everything is set up from nothing: a virtualenv in .venv, pip packages, npm packages for the test OP.
+
+SHELL := /bin/bash
+# Python 3.12+ (Django 6.x needs it); falls back to whatever python3 there is (Django 4.2/5.2 then).
+PYTHON ?= $(shell for p in python3.12 python3.13 python3; do command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+OP_DIR := tests/oidc_provider
+
+.PHONY: demo test lint pytest venv npm clean load bench browser-deps
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(OP_DIR)/node_modules/.installed: $(OP_DIR)/package.json $(OP_DIR)/package-lock.json
+	npm ci --prefix $(OP_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+npm: $(OP_DIR)/node_modules/.installed
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check django_pingone_authorize
+	$(BIN)/mypy django_pingone_authorize
+
+pytest: venv npm
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+demo: venv
+	$(BIN)/python example_project/manage.py migrate --noinput
+	$(BIN)/python example_project/run_demo.py
+
+clean:
+	rm -rf $(VENV) $(OP_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache

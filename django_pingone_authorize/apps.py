@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PingOneAuthorizeConfig(AppConfig):
+    name = "django_pingone_authorize"
+    verbose_name = "PingOne sign-on"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django_pingone_authorize import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,176 @@
+"""The authorize request: fresh state, nonce and PKCE for each sign-on, the parameters PingOne documents,
+optionally wrapped in a signed request object or pushed to ``/as/par`` first.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import jwt
+
+from django_pingone_authorize import client_auth
+from django_pingone_authorize.client import request_json
+from django_pingone_authorize.conf import HMAC_ALGORITHMS, PER_REQUEST_PARAMS, AliasConfig
+from django_pingone_authorize.errors import ProviderError, SignOnError
+from django_pingone_authorize.pending import PendingSignOn
+from django_pingone_authorize.provider import ProviderMetadata
+
+PROMPTS = frozenset({"none", "login", "consent", "select_account"})
+_ACR = re.compile(r"^[A-Za-z0-9._:/\- ]{1,256}$")
+_JWT = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*$")
+
+
+def random_token() -> str:
+    """256 bits from the OS CSPRNG, URL-safe (state, nonce)."""
+    return secrets.token_urlsafe(32)
+
+
+def code_challenge(verifier: str) -> str:
+    """RFC 7636 S256: base64url(sha256(verifier)) without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def new_pending(config: AliasConfig, *, redirect_uri: str, next_url: str | None, max_age: int | None) -> PendingSignOn:
+    return PendingSignOn(
+        state=random_token(),
+        nonce=random_token(),
+        # 43..128 characters from the unreserved set (RFC 7636 §4.1); 64 bytes give 86.
+        code_verifier=secrets.token_urlsafe(64),
+        alias=config.alias,
+        redirect_uri=redirect_uri,
+        next_url=next_url,
+        max_age=max_age,
+    )
+
+
+def clean_request_params(config: AliasConfig, given: dict[str, str]) -> dict[str, str]:
+    """Per-request authorize parameters: only allow-listed names, each value validated.
+
+    Raises ``SignOnError`` for a value that is present but malformed; ignores names not allowed.
+    """
+    allowed = [name for name in PER_REQUEST_PARAMS if name in config.REQUEST_PARAMS]
+    cleaned: dict[str, str] = {}
+    for name in allowed:
+        value = given.get(name)
+        if value is None or value == "":
+            continue
+        value = value.strip()
+        ok = False
+        if name == "prompt":
+            ok = all(part in PROMPTS for part in value.split()) and bool(value.split())
+            ok = ok and not ("none" in value.split() and len(value.split()) > 1)
+        elif name == "max_age":
+            ok = value.isascii() and value.isdigit() and len(value) <= 9
+        elif name == "acr_values":
+            ok = bool(_ACR.match(value))
+        elif name == "login_hint":
+            ok = 0 < len(value) <= 256 and value.isprintable()
+        elif name == "login_hint_token":
+            ok = len(value) <= 4096 and bool(_JWT.match(value))
+        if not ok:
+            raise SignOnError("bad_request_parameter", f"The sign-on parameter {name!r} is not valid.")
+        cleaned[name] = value
+    return cleaned
+
+
+def authorize_params(config: AliasConfig, pending: PendingSignOn, extra: dict[str, str]) -> dict[str, str]:
+    """Every parameter of the authorize request, before any request object or PAR."""
+    params: dict[str, str] = {
+        "response_type": "code",
+        "client_id": config.CLIENT_ID,
+        "redirect_uri": pending.redirect_uri,
+        "scope": config.SCOPE,
+        "state": pending.state,
+        "nonce": pending.nonce,
+        "code_challenge": code_challenge(pending.code_verifier),
+        "code_challenge_method": "S256",
+    }
+    if config.response_mode:
+        params["response_mode"] = config.response_mode
+    for name, value in (("prompt", config.PROMPT), ("max_age", config.MAX_AGE), ("acr_values", config.ACR_VALUES)):
+        if value is not None and value != "":
+            params[name] = str(value)
+    params.update(extra)
+    return params
+
+
+def request_object(config: AliasConfig, metadata: ProviderMetadata, params: dict[str, str]) -> str:
+    """A signed request object (``request``): ``iss`` = client_id, ``aud`` = the issuer."""
+    algorithm = config.REQUEST_OBJECT_ALGORITHM or "RS256"
+    now = int(time.time())
+    claims: dict[str, object] = {
+        **params,
+        "iss": config.CLIENT_ID,
+        "aud": metadata.issuer,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": random_token(),
+    }
+    if "max_age" in params:
+        claims["max_age"] = int(params["max_age"])  # a number inside the JWT
+    if algorithm in HMAC_ALGORITHMS:
+        return jwt.encode(claims, config.CLIENT_SECRET, algorithm=algorithm)
+    headers = {"kid": config.PRIVATE_KEY_ID} if config.PRIVATE_KEY_ID else None
+    return jwt.encode(claims, config.PRIVATE_KEY or "", algorithm=algorithm, headers=headers)
+
+
+def push(config: AliasConfig, metadata: ProviderMetadata, params: dict[str, str]) -> str:
+    """RFC 9126: send the parameters to the PAR endpoint; returns the single-use ``request_uri``."""
+    endpoint = metadata.pushed_authorization_request_endpoint
+    if not endpoint:
+        raise ProviderError("par_unsupported", "The identity provider does not accept pushed authorization requests.")
+    data = dict(params)
+    headers: dict[str, str] = {}
+    client_auth.authenticate(config, data, headers, audience=metadata.issuer)
+    body, _ = request_json(
+        "POST",
+        endpoint,
+        timeout=config.TIMEOUT,
+        what="pushed authorization request",
+        data=data,
+        headers=headers,
+        expect=(200, 201),
+    )
+    request_uri = body.get("request_uri")
+    if not isinstance(request_uri, str) or not request_uri or len(request_uri) > 2048:
+        raise ProviderError("par_bad_response", "The identity provider's answer to the pushed request was unusable.")
+    return request_uri
+
+
+@dataclass(frozen=True)
+class AuthorizeRequest:
+    """Where the browser goes and what it carries (as a query for GET, as form fields for POST)."""
+
+    endpoint: str
+    params: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return f"{self.endpoint}?{urlencode(self.params)}"
+
+
+def build(
+    config: AliasConfig, metadata: ProviderMetadata, pending: PendingSignOn, extra: dict[str, str]
+) -> AuthorizeRequest:
+    """The complete authorize request for ``pending`` (pushes it first when ``USE_PAR`` is on)."""
+    params = authorize_params(config, pending, extra)
+    if config.REQUEST_OBJECT_ALGORITHM:
+        # The signed object carries every parameter; the plain ones repeated outside must match it,
+        # and OAuth requires response_type, client_id (and scope for OIDC) outside too.
+        params = {
+            "client_id": config.CLIENT_ID,
+            "response_type": "code",
+            "scope": config.SCOPE,
+            "request": request_object(config, metadata, params),
+        }
+    if config.USE_PAR:
+        params = {"client_id": config.CLIENT_ID, "request_uri": push(config, metadata, params)}
+    return AuthorizeRequest(metadata.authorization_endpoint, params)

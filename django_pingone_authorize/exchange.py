@@ -1,0 +1,82 @@
+"""The back-channel half of a sign-on: the code exchange at ``/as/token`` and the optional userinfo call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django_pingone_authorize import client_auth
+from django_pingone_authorize.client import request_json
+from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.errors import ProviderError, TokenValidationError
+from django_pingone_authorize.provider import ProviderMetadata
+
+MAX_CODE_LENGTH = 2048
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    id_token: str
+    access_token: str | None
+    refresh_token: str | None
+    expires_in: int | None
+    scope: str | None
+
+
+def _optional_str(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ProviderError("token_bad_response", "The identity provider's token answer was malformed.")
+    return value
+
+
+def exchange_code(
+    config: AliasConfig, metadata: ProviderMetadata, *, code: str, redirect_uri: str, code_verifier: str
+) -> TokenResponse:
+    """Trade the authorization code (with the same redirect URI and the PKCE verifier) for tokens."""
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": code_verifier,
+    }
+    headers: dict[str, str] = {}
+    client_auth.authenticate(config, data, headers, audience=metadata.token_endpoint)
+    body, _ = request_json(
+        "POST", metadata.token_endpoint, timeout=config.TIMEOUT, what="token request", data=data, headers=headers
+    )
+    id_token = body.get("id_token")
+    if not isinstance(id_token, str) or not id_token:
+        raise ProviderError("token_no_id_token", "The identity provider did not send an ID token.")
+    access_token = _optional_str(body, "access_token")
+    token_type = body.get("token_type")
+    if access_token is not None and (not isinstance(token_type, str) or token_type.lower() != "bearer"):
+        raise ProviderError("token_bad_type", "The identity provider sent an unsupported token type.")
+    expires_in = body.get("expires_in")
+    return TokenResponse(
+        id_token=id_token,
+        access_token=access_token,
+        refresh_token=_optional_str(body, "refresh_token"),
+        expires_in=expires_in if isinstance(expires_in, int) and not isinstance(expires_in, bool) else None,
+        scope=body.get("scope") if isinstance(body.get("scope"), str) else None,
+    )
+
+
+def fetch_userinfo(
+    config: AliasConfig, metadata: ProviderMetadata, *, access_token: str, subject: str
+) -> dict[str, Any]:
+    """Claims from the userinfo endpoint; its ``sub`` must be the ID token's (OIDC Core §5.3.2)."""
+    if not metadata.userinfo_endpoint:
+        raise ProviderError("userinfo_unsupported", "The identity provider has no userinfo endpoint.")
+    body, _ = request_json(
+        "GET",
+        metadata.userinfo_endpoint,
+        timeout=config.TIMEOUT,
+        what="userinfo request",
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
+    if body.get("sub") != subject:
+        raise TokenValidationError("userinfo_subject_mismatch")
+    return body

@@ -1,0 +1,97 @@
+"""The issuer's signing keys: a JWKS cached in Django's cache framework (shared by every worker) and
+parsed once per process. An unknown ``kid`` fetches the JWKS again, at most once per
+``REFETCH_INTERVAL`` for every worker together, so tokens with random kids cannot make us fetch in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import jwt
+from django.core.cache import caches
+
+from django_pingone_authorize.client import request_json
+from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.errors import ProviderError, TokenValidationError
+from django_pingone_authorize.provider import ProviderMetadata, cache_key
+
+logger = logging.getLogger("django_pingone_authorize")
+
+REFETCH_INTERVAL = 60.0
+
+# {jwks_uri: (fetched_at, {kid-or-"": PyJWK})}
+_parsed: dict[str, tuple[float, list[jwt.PyJWK]]] = {}
+_lock = threading.Lock()
+
+
+def _parse(document: dict[str, Any]) -> list[jwt.PyJWK]:
+    keys = document.get("keys")
+    if not isinstance(keys, list):
+        raise ProviderError("jwks_malformed", "The identity provider's signing keys could not be read.")
+    parsed: list[jwt.PyJWK] = []
+    for entry in keys:
+        if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
+            continue
+        try:
+            parsed.append(jwt.PyJWK(entry))
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+            continue  # a key type we do not know, or a broken entry: skip it, keep the rest
+    return parsed
+
+
+def _fetch(config: AliasConfig, jwks_uri: str) -> tuple[float, list[jwt.PyJWK]]:
+    document, _ = request_json("GET", jwks_uri, timeout=config.TIMEOUT, what="signing key request")
+    keys = _parse(document)
+    fetched_at = time.time()
+    caches[config.CACHE].set(cache_key("jwks", jwks_uri), {"at": fetched_at, "jwks": document}, config.CACHE_TTL)
+    logger.info("Fetched PingOne signing keys from %s (%d keys)", jwks_uri, len(keys))
+    return fetched_at, keys
+
+
+def _load(config: AliasConfig, jwks_uri: str) -> tuple[float, list[jwt.PyJWK]]:
+    """The cached keys, parsed; fetched when no worker has them yet."""
+    entry = caches[config.CACHE].get(cache_key("jwks", jwks_uri))
+    if not (isinstance(entry, dict) and isinstance(entry.get("jwks"), dict)):
+        result = _fetch(config, jwks_uri)
+    else:
+        fetched_at = float(entry.get("at", 0.0))
+        known = _parsed.get(jwks_uri)
+        if known is not None and known[0] == fetched_at:
+            return known
+        result = (fetched_at, _parse(entry["jwks"]))
+    with _lock:
+        _parsed[jwks_uri] = result
+    return result
+
+
+def _select(keys: list[jwt.PyJWK], kid: str | None, algorithm: str) -> jwt.PyJWK | None:
+    family = {"R": "RSA", "P": "RSA", "E": "EC"}.get(algorithm[:1])
+    candidates = [k for k in keys if getattr(k, "key_type", None) == family]
+    if kid is not None:
+        candidates = [k for k in candidates if k.key_id == kid]
+    elif len(candidates) != 1:
+        return None  # without a kid only an unambiguous single key will do
+    return candidates[0] if candidates else None
+
+
+def signing_key(config: AliasConfig, metadata: ProviderMetadata, kid: str | None, algorithm: str) -> jwt.PyJWK:
+    """The issuer's key for ``kid``; fetches the JWKS again (bounded) when the kid is unknown."""
+    fetched_at, keys = _load(config, metadata.jwks_uri)
+    key = _select(keys, kid, algorithm)
+    if key is None and time.time() - fetched_at >= REFETCH_INTERVAL:
+        # Keys rotate: a new kid may have appeared since we cached the set.
+        fetched_at, keys = _fetch(config, metadata.jwks_uri)
+        with _lock:
+            _parsed[metadata.jwks_uri] = (fetched_at, keys)
+        key = _select(keys, kid, algorithm)
+    if key is None:
+        raise TokenValidationError("id_token_unknown_key")
+    return key
+
+
+def forget() -> None:
+    with _lock:
+        _parsed.clear()

@@ -1,0 +1,35 @@
+"""How a failed sign-on ends: logged (without secrets), signalled, and shown as an overridable 4xx page."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from django_pingone_authorize.errors import ProviderError, SignOnError
+from django_pingone_authorize.signals import sign_on_failed
+
+logger = logging.getLogger("django_pingone_authorize")
+
+ERROR_TEMPLATE = "django_pingone_authorize/error.html"
+
+
+def failure_response(
+    request: HttpRequest, error: SignOnError, alias: str | None, *, template_name: str = ERROR_TEMPLATE
+) -> HttpResponse:
+    logger.warning(
+        "PingOne sign-on failed: %s (alias %s%s)",
+        error.reason,
+        alias or "unknown",
+        f", provider error {error.error}" if isinstance(error, ProviderError) and error.error else "",
+    )
+    sign_on_failed.send(sender=type(error), request=request, alias=alias, reason=error.reason)
+    context = {
+        "reason": error.reason,
+        "message": error.message,
+        "provider_error": getattr(error, "error", ""),
+        "provider_error_description": getattr(error, "description", ""),
+        "alias": alias,
+    }
+    return render(request, template_name, context, status=error.status)

@@ -1,0 +1,123 @@
+"""Where a sign-on starts: build PingOne's authorize request and send the browser there.
+
+``LoginView`` draws a fresh state, nonce and PKCE verifier, remembers them in the session (``pending``),
+and answers a 302 to ``/as/authorize`` (``METHOD="GET"``) or a page whose form POSTs the same parameters
+there and submits itself (``METHOD="POST"``). With ``RESPONSE_MODE="pi.flow"`` it hands over to the
+embedded sign-on page instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from django_pingone_authorize import authorize, pending
+from django_pingone_authorize.conf import DEFAULT_ALIAS, PER_REQUEST_PARAMS, AliasConfig, get_alias
+from django_pingone_authorize.errors import SignOnError
+from django_pingone_authorize.pending import PendingSignOn
+from django_pingone_authorize.provider import ProviderMetadata, get_metadata
+from django_pingone_authorize.views.failure import failure_response
+
+
+def safe_next_url(request: HttpRequest, value: str | None) -> str | None:
+    """``value`` if it is a same-site URL Django's ``url_has_allowed_host_and_scheme`` accepts."""
+    if not value:
+        return None
+    if url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return value
+    return None
+
+
+def callback_uri(request: HttpRequest, config: AliasConfig) -> str:
+    return config.REDIRECT_URI or request.build_absolute_uri(reverse("pingone:callback"))
+
+
+@method_decorator([never_cache, csrf_protect], name="dispatch")
+class LoginView(View):
+    """``pingone:login``: POST (what the button sends, CSRF-protected) or, unless switched off, GET."""
+
+    http_method_names = ["get", "post"]
+    post_template_name = "django_pingone_authorize/authorize_post.html"
+
+    def get(self, request: HttpRequest, alias: str = DEFAULT_ALIAS) -> HttpResponse:
+        config = self.get_config(alias)
+        if not config.ALLOW_GET_LOGIN:
+            return HttpResponseNotAllowed(["POST"])
+        return self.start(request, config, request.GET)
+
+    def post(self, request: HttpRequest, alias: str = DEFAULT_ALIAS) -> HttpResponse:
+        return self.start(request, self.get_config(alias), request.POST)
+
+    # -- overridable steps -------------------------------------------------------------------------
+
+    def get_config(self, alias: str) -> AliasConfig:
+        try:
+            return get_alias(alias)
+        except ImproperlyConfigured:
+            if alias in getattr(settings, "PINGONE_AUTHORIZE", {}):
+                raise  # a broken configuration is the site owner's error, shown as such
+            raise Http404("No such PingOne sign-on.") from None
+
+    def get_next_url(self, request: HttpRequest, data: QueryDict) -> str | None:
+        return safe_next_url(request, data.get(REDIRECT_FIELD_NAME))
+
+    def get_authorize_params(self, request: HttpRequest, config: AliasConfig, data: QueryDict) -> dict[str, str]:
+        """Per-request parameters (allow-listed and validated); override to add site-specific ones."""
+        given = {name: data.get(name, "") for name in PER_REQUEST_PARAMS}
+        return authorize.clean_request_params(config, given)
+
+    def start(self, request: HttpRequest, config: AliasConfig, data: QueryDict) -> HttpResponse:
+        try:
+            extra = self.get_authorize_params(request, config, data)
+            metadata = get_metadata(config)
+            max_age = extra.get("max_age") or config.MAX_AGE
+            sign_on = authorize.new_pending(
+                config,
+                redirect_uri=callback_uri(request, config),
+                next_url=self.get_next_url(request, data),
+                max_age=int(max_age) if max_age is not None else None,
+            )
+            if config.RESPONSE_MODE == "pi.flow":
+                return self.start_embedded(request, config, metadata, sign_on, extra)
+            authorize_request = authorize.build(config, metadata, sign_on, extra)
+        except SignOnError as error:
+            return failure_response(request, error, config.alias)
+        pending.add(request.session, sign_on, ttl=config.PENDING_TTL, cap=config.PENDING_MAX)
+        return self.authorize_response(request, config, authorize_request)
+
+    def authorize_response(
+        self, request: HttpRequest, config: AliasConfig, authorize_request: authorize.AuthorizeRequest
+    ) -> HttpResponse:
+        if config.METHOD == "POST":
+            context: dict[str, Any] = {
+                "action": authorize_request.endpoint,
+                "fields": sorted(authorize_request.params.items()),
+                "config": config,
+            }
+            response = render(request, self.post_template_name, context)
+            response["Referrer-Policy"] = "no-referrer"
+            return response
+        return HttpResponseRedirect(authorize_request.url)
+
+    def start_embedded(
+        self,
+        request: HttpRequest,
+        config: AliasConfig,
+        metadata: ProviderMetadata,
+        sign_on: PendingSignOn,
+        extra: dict[str, str],
+    ) -> HttpResponse:
+        from django_pingone_authorize.views.embedded import start_embedded_sign_on
+
+        return start_embedded_sign_on(request, config, metadata, sign_on, extra)

@@ -1,0 +1,64 @@
+"""``pingone:logout``: log out of Django, then (unless ``SIGNOFF`` is off) sign off at PingOne too."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from django_pingone_authorize.authorize import random_token
+from django_pingone_authorize.conf import get_alias
+from django_pingone_authorize.errors import SignOnError
+from django_pingone_authorize.provider import get_metadata
+from django_pingone_authorize.session_tokens import get_tokens
+
+logger = logging.getLogger("django_pingone_authorize")
+
+LOGOUT_STATE_KEY = "_pingone_logout_state"
+
+
+@method_decorator([never_cache, csrf_protect], name="dispatch")
+class LogoutView(View):
+    """POST only (with the CSRF token), like Django's own ``LogoutView``."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        record = get_tokens(request.session)
+        logout(request)
+        after = resolve_url(settings.LOGOUT_REDIRECT_URL or "/")
+        signoff = self.signoff_url(request, record, after)
+        return HttpResponseRedirect(signoff or after)
+
+    def signoff_url(self, request: HttpRequest, record: dict[str, object], after: str) -> str | None:
+        """PingOne's ``/as/signoff`` URL for the signed-on alias, or None to stay on the site."""
+        alias, id_token = record.get("alias"), record.get("id_token")
+        if not isinstance(alias, str) or not isinstance(id_token, str):
+            return None
+        try:
+            config = get_alias(alias)
+            if not config.SIGNOFF:
+                return None
+            endpoint = get_metadata(config).end_session_endpoint
+        except (ImproperlyConfigured, SignOnError) as error:
+            logger.warning("PingOne sign-off skipped: %s", getattr(error, "reason", type(error).__name__))
+            return None
+        if not endpoint:
+            return None
+        state = random_token()
+        request.session[LOGOUT_STATE_KEY] = state
+        params = {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": config.POST_LOGOUT_REDIRECT_URI or request.build_absolute_uri(after),
+            "state": state,
+        }
+        return f"{endpoint}?{urlencode(params)}"

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from demo.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("pingone/", include("django_pingone_authorize.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,36 @@
+"""`make demo`: the example site on http://127.0.0.1:8000/, signing on against the built-in PingOne
+stand-in on http://localhost:9031 (a different site, so form_post is a real cross-site POST), or against
+real PingOne when PINGONE_ENV_ID (with PINGONE_AUTH_PATH, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET) is set.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+if __name__ == "__main__":
+    standin = None
+    if settings.USING_STANDIN:
+        from django_pingone_authorize.testing import PingOneStandIn
+
+        standin = PingOneStandIn(
+            host=settings.STANDIN_HOST, port=settings.STANDIN_PORT, env_id=settings.STANDIN_ENV_ID
+        ).start()
+        print(f"PingOne stand-in: {standin.issuer}  (users demo/demo, change/change, otp/otp + 123456)")
+    else:
+        print(f"Real PingOne: {settings.PINGONE_AUTHORIZE['default']['AUTH_PATH']}")
+    print("Example site: http://127.0.0.1:8000/")
+    try:
+        call_command("runserver", os.environ.get("DEMO_ADDR", "127.0.0.1:8000"), use_reloader=False)
+    finally:
+        if standin is not None:
+            standin.stop()
