@@ -10,7 +10,7 @@ from django.core.cache import caches
 
 from django_pingone_authorize import jwks, provider
 
-pytest_plugins: list[str] = []
+pytest_plugins = ["tests.op_server"]
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +21,7 @@ def _fresh_caches() -> Iterator[None]:
     provider.forget_memo()
     jwks.forget()
     yield
+
+
+# The hostile OpenID Provider (``hostile``, ``hostile_server``) for the attack/certification tests.
+pytest_plugins += ["tests.hostile_provider"]

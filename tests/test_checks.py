@@ -99,9 +99,7 @@ def test_token_endpoint_auth() -> None:
 def test_id_token_algorithms() -> None:
     assert ids(ID_TOKEN_ALGORITHMS=("none",)) == ["pingone.E011"]
     assert ids(ID_TOKEN_ALGORITHMS=()) == ["pingone.E011"]
-    assert ids(ID_TOKEN_ALGORITHMS=("HS256",), CLIENT_SECRET="", TOKEN_ENDPOINT_AUTH_METHOD="none") == [
-        "pingone.E011"
-    ]
+    assert ids(ID_TOKEN_ALGORITHMS=("HS256",), CLIENT_SECRET="", TOKEN_ENDPOINT_AUTH_METHOD="none") == ["pingone.E011"]
     assert ids(ID_TOKEN_ALGORITHMS=("RS256", "ES256")) == []
 
 

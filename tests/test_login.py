@@ -20,7 +20,12 @@ from django_pingone_authorize.pending import SESSION_KEY
 
 ENV = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
 ISSUER = f"https://auth.pingone.com/{ENV}/as"
-BASE = {"ENV_ID": ENV, "CLIENT_ID": "app-1", "CLIENT_SECRET": "secret-1-that-is-at-least-32-bytes-long", "DISCOVERY": False}
+BASE = {
+    "ENV_ID": ENV,
+    "CLIENT_ID": "app-1",
+    "CLIENT_SECRET": "secret-1-that-is-at-least-32-bytes-long",
+    "DISCOVERY": False,
+}
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +209,13 @@ def test_signed_request_object_hs256(client: Client, configure: Any) -> None:
     configure(REQUEST_OBJECT_ALGORITHM="HS256", PROMPT="login")
     params = query(client.get("/pingone/login/")["Location"])
     assert set(params) == {"client_id", "response_type", "scope", "request"}
-    claims = jwt.decode(params["request"], "secret-1-that-is-at-least-32-bytes-long", algorithms=["HS256"], audience=ISSUER, issuer="app-1")
+    claims = jwt.decode(
+        params["request"],
+        "secret-1-that-is-at-least-32-bytes-long",
+        algorithms=["HS256"],
+        audience=ISSUER,
+        issuer="app-1",
+    )
     assert claims["prompt"] == "login"
     assert claims["redirect_uri"] == "http://testserver/pingone/callback/"
     assert claims["state"] in client.session[SESSION_KEY]
