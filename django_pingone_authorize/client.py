@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
+from http import cookiejar
 from typing import Any
 
 import requests
@@ -23,6 +24,14 @@ MAX_BODY_BYTES = 1024 * 1024
 _local = threading.local()
 
 
+class _KeepNoCookies(cookiejar.DefaultCookiePolicy):
+    """The pooled session serves every visitor: it must never keep one visitor's PingOne cookies (``ST``).
+    Cookies a flow needs are passed per call and read from each response instead."""
+
+    def set_ok(self, cookie: cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
 def http_session() -> requests.Session:
     """This thread's pooled session (connections to PingOne are kept alive between sign-ons)."""
     session: requests.Session | None = getattr(_local, "session", None)
@@ -30,6 +39,7 @@ def http_session() -> requests.Session:
         session = requests.Session()
         session.headers["User-Agent"] = "django-pingone-authorize"
         session.headers["Accept"] = "application/json"
+        session.cookies.set_policy(_KeepNoCookies())
         _local.session = session
     return session
 
@@ -59,23 +69,27 @@ def request_json(
     data: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     expect: tuple[int, ...] = (200,),
-    cookies: Any = None,
+    cookies: Mapping[str, str] | None = None,
+    json_body: Any = None,
 ) -> tuple[dict[str, Any], requests.Response]:
     """Call ``url`` and return its JSON object body and the response.
 
     ``what`` names the call in messages and logs ("token request"). Any transport failure, unexpected
     status, redirect or non-JSON body raises ``ProviderError``; an OAuth error body is passed on in it.
     """
+    body_data: Any = data
+    if json_body is not None:
+        body_data = json.dumps(json_body)
     try:
         response = http_session().request(
             method,
             url,
-            data=data,
+            data=body_data,
             headers=dict(headers or {}),
             timeout=timeout,
             allow_redirects=False,
             stream=True,
-            cookies=cookies,
+            cookies=dict(cookies) if cookies else None,
         )
     except requests.Timeout:
         logger.warning("PingOne %s to %s timed out after %ss", what, url, timeout)

@@ -51,6 +51,9 @@ def exchange_code(
     if not isinstance(id_token, str) or not id_token:
         raise ProviderError("token_no_id_token", "The identity provider did not send an ID token.")
     access_token = _optional_str(body, "access_token")
+    if access_token is not None and not (access_token.isascii() and access_token.isprintable()):
+        # RFC 6749 §A.12: 1*VSCHAR. Anything else could not be hashed for at_hash nor sent as a Bearer header.
+        raise ProviderError("token_bad_response", "The identity provider's token answer was malformed.")
     token_type = body.get("token_type")
     if access_token is not None and (not isinstance(token_type, str) or token_type.lower() != "bearer"):
         raise ProviderError("token_bad_type", "The identity provider sent an unsupported token type.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -22,27 +23,52 @@ logger = logging.getLogger("django_pingone_authorize")
 
 REFETCH_INTERVAL = 60.0
 
-# {jwks_uri: (fetched_at, {kid-or-"": PyJWK})}
-_parsed: dict[str, tuple[float, list[jwt.PyJWK]]] = {}
+
+@dataclass(frozen=True)
+class _Key:
+    """One usable published key: its JWK and the key parsed from it."""
+
+    jwk: dict[str, Any]
+    parsed: jwt.PyJWK
+
+    def for_algorithm(self, algorithm: str) -> jwt.PyJWK | None:
+        """The key bound to ``algorithm``, or None when the JWK declares another ``alg``.
+
+        ``alg`` is optional in a JWK (RFC 7517 §4.4); without it PyJWT assumes RS256/ES256, so a key
+        for PS256 or RS384 tokens is parsed again for the token's (already allow-listed) algorithm.
+        """
+        declared = self.jwk.get("alg")
+        if declared is not None:
+            return self.parsed if declared == algorithm else None
+        if self.parsed.algorithm_name == algorithm:
+            return self.parsed
+        try:
+            return jwt.PyJWK(self.jwk, algorithm)
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+            return None
+
+
+# {jwks_uri: (fetched_at, [_Key])}
+_parsed: dict[str, tuple[float, list[_Key]]] = {}
 _lock = threading.Lock()
 
 
-def _parse(document: dict[str, Any]) -> list[jwt.PyJWK]:
+def _parse(document: dict[str, Any]) -> list[_Key]:
     keys = document.get("keys")
     if not isinstance(keys, list):
         raise ProviderError("jwks_malformed", "The identity provider's signing keys could not be read.")
-    parsed: list[jwt.PyJWK] = []
+    parsed: list[_Key] = []
     for entry in keys:
         if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
             continue
         try:
-            parsed.append(jwt.PyJWK(entry))
+            parsed.append(_Key(entry, jwt.PyJWK(entry)))
         except (jwt.PyJWTError, ValueError, TypeError, KeyError):
             continue  # a key type we do not know, or a broken entry: skip it, keep the rest
     return parsed
 
 
-def _fetch(config: AliasConfig, jwks_uri: str) -> tuple[float, list[jwt.PyJWK]]:
+def _fetch(config: AliasConfig, jwks_uri: str) -> tuple[float, list[_Key]]:
     document, _ = request_json("GET", jwks_uri, timeout=config.TIMEOUT, what="signing key request")
     keys = _parse(document)
     fetched_at = time.time()
@@ -51,7 +77,7 @@ def _fetch(config: AliasConfig, jwks_uri: str) -> tuple[float, list[jwt.PyJWK]]:
     return fetched_at, keys
 
 
-def _load(config: AliasConfig, jwks_uri: str) -> tuple[float, list[jwt.PyJWK]]:
+def _load(config: AliasConfig, jwks_uri: str) -> tuple[float, list[_Key]]:
     """The cached keys, parsed; fetched when no worker has them yet."""
     entry = caches[config.CACHE].get(cache_key("jwks", jwks_uri))
     if not (isinstance(entry, dict) and isinstance(entry.get("jwks"), dict)):
@@ -67,12 +93,16 @@ def _load(config: AliasConfig, jwks_uri: str) -> tuple[float, list[jwt.PyJWK]]:
     return result
 
 
-def _select(keys: list[jwt.PyJWK], kid: str | None, algorithm: str) -> jwt.PyJWK | None:
+def _select(keys: list[_Key], kid: str | None, algorithm: str) -> jwt.PyJWK | None:
     family = {"R": "RSA", "P": "RSA", "E": "EC"}.get(algorithm[:1])
-    candidates = [k for k in keys if getattr(k, "key_type", None) == family]
-    if kid is not None:
-        candidates = [k for k in candidates if k.key_id == kid]
-    elif len(candidates) != 1:
+    candidates: list[jwt.PyJWK] = []
+    for k in keys:
+        if getattr(k.parsed, "key_type", None) != family or (kid is not None and k.parsed.key_id != kid):
+            continue
+        bound = k.for_algorithm(algorithm)
+        if bound is not None:
+            candidates.append(bound)
+    if kid is None and len(candidates) != 1:
         return None  # without a kid only an unambiguous single key will do
     return candidates[0] if candidates else None
 

@@ -82,6 +82,13 @@ def get(session: SessionBase, state: str) -> PendingSignOn | None:
     return PendingSignOn.from_dict(entries[key]) if key is not None else None
 
 
+def all_live(session: SessionBase) -> list[PendingSignOn]:
+    """Every live entry of this session (oldest first)."""
+    entries = _prune(_entries(session), _now())
+    found = [PendingSignOn.from_dict(entry) for entry in entries.values()]
+    return [entry for entry in found if entry is not None]
+
+
 def update(session: SessionBase, pending: PendingSignOn) -> None:
     """Write back a changed live entry (e.g. a pi.flow step); nothing happens if it is gone."""
     entries = _entries(session)

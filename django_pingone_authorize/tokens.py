@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 import time
 from typing import Any
 
@@ -134,14 +135,17 @@ def validate_id_token(
 
     if max_age is not None:
         auth_time = claims.get("auth_time")
-        if not isinstance(auth_time, (int, float)) or isinstance(auth_time, bool):
+        if not isinstance(auth_time, (int, float)) or isinstance(auth_time, bool) or not math.isfinite(auth_time):
+            # JSON parsers read NaN and Infinity as floats; NaN compares false and would pass any bound.
             raise TokenValidationError("id_token_missing_auth_time")
         if auth_time < now - max_age - config.LEEWAY:
             raise TokenValidationError("id_token_auth_too_old")
 
     at_hash = claims.get("at_hash")
-    if at_hash is not None and access_token is not None and not (
-        isinstance(at_hash, str) and constant_time_compare(at_hash, token_hash(access_token, algorithm))
+    if (
+        at_hash is not None
+        and access_token is not None
+        and not (isinstance(at_hash, str) and constant_time_compare(at_hash, token_hash(access_token, algorithm)))
     ):
         raise TokenValidationError("id_token_bad_at_hash")
     return claims

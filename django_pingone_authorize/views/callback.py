@@ -106,6 +106,11 @@ class CallbackView(View):
         try:
             params = response_params(data)
             state = params.get("state")
+            if not state and "flowId" in data and len(data.getlist("flowId")) == 1:
+                # Back from an external identity provider during an embedded (pi.flow) sign-on.
+                from django_pingone_authorize.views.embedded import resume_after_external
+
+                return resume_after_external(request, str(data.get("flowId", ""))[:128])
             if not state:
                 raise SignOnError("state_missing", "The sign-on response was incomplete. Please sign on again.")
             sign_on = pending.pop(request.session, state)

@@ -8,6 +8,7 @@ embedded sign-on page instead.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.conf import settings
@@ -88,8 +89,11 @@ class LoginView(View):
                 next_url=self.get_next_url(request, data),
                 max_age=int(max_age) if max_age is not None else None,
             )
-            if config.RESPONSE_MODE == "pi.flow":
+            if config.RESPONSE_MODE == "pi.flow" and data.get("hosted") != "1":
                 return self.start_embedded(request, config, metadata, sign_on, extra)
+            if config.RESPONSE_MODE == "pi.flow":
+                # The embedded page's fallback: PingOne's own hosted sign-on page, by redirect.
+                config = dataclasses.replace(config, RESPONSE_MODE=None)
             authorize_request = authorize.build(config, metadata, sign_on, extra)
         except SignOnError as error:
             return failure_response(request, error, config.alias)

@@ -102,4 +102,6 @@ PINGONE_AUTHORIZE = {
     "default": {**_where, "LABEL": "Sign on with PingOne"},
     # An auto-submitting POST to /as/authorize, the code back as a cross-site form_post.
     "post": {**_where, "METHOD": "POST", "RESPONSE_MODE": "form_post", "LABEL": "Sign on (POST + form_post)"},
+    # This site's own sign-on page, driving PingOne's flow API (response_mode=pi.flow).
+    "embedded": {**_where, "RESPONSE_MODE": "pi.flow", "LABEL": "Sign on here (embedded pi.flow)"},
 }

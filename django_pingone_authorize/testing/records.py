@@ -1,0 +1,192 @@
+"""What the stand-in keeps: its applications, users and identity providers, and the state of sign-ons."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none")
+PKCE_ENFORCEMENTS = ("OPTIONAL", "REQUIRED", "S256_REQUIRED")
+
+# Which user claims each OIDC scope releases (OIDC Core 5.4). Claims in none of these sets are custom
+# attributes, which PingOne maps into tokens whatever the scope, and so does the stand-in.
+SCOPE_CLAIMS: dict[str, frozenset[str]] = {
+    "profile": frozenset(
+        {
+            "name",
+            "family_name",
+            "given_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+        }
+    ),
+    "email": frozenset({"email", "email_verified"}),
+    "address": frozenset({"address"}),
+    "phone": frozenset({"phone_number", "phone_number_verified"}),
+}
+_SCOPED_CLAIMS = frozenset().union(*SCOPE_CLAIMS.values())
+
+
+def is_loopback_url(url: str) -> bool:
+    """An http(s) URL without fragment on 127.0.0.0/8, ``localhost`` or ``[::1]``."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or parts.fragment or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class Client:
+    """A PingOne application (OIDC client)."""
+
+    client_id: str
+    client_secret: str | None
+    redirect_uris: list[str] | None
+    post_logout_redirect_uris: list[str] | None
+    token_endpoint_auth_method: str
+    public_jwk: dict[str, Any] | None
+    pkce: str
+    par_required: bool
+    request_object_required: bool
+    name: str
+
+    def allows_redirect_uri(self, uri: str) -> bool:
+        if self.redirect_uris is None:
+            return is_loopback_url(uri)
+        return uri in self.redirect_uris
+
+    def allows_post_logout_redirect_uri(self, uri: str) -> bool:
+        if self.post_logout_redirect_uris is None:
+            return is_loopback_url(uri)
+        return uri in self.post_logout_redirect_uris
+
+
+@dataclass
+class User:
+    username: str
+    password: str
+    sub: str
+    claims: dict[str, Any]
+    must_change_password: bool = False
+    otp: str | None = None
+    # A flow status the stand-in cannot get past (e.g. DEVICE_SELECTION_REQUIRED), reached once the
+    # password and any one-time code are right, so that an app's handling of unknown statuses can be tested.
+    unsupported_status: str | None = None
+
+    def claims_for(self, scopes: tuple[str, ...]) -> dict[str, Any]:
+        released: dict[str, Any] = {}
+        for name, value in self.claims.items():
+            if name not in _SCOPED_CLAIMS or any(name in SCOPE_CLAIMS.get(scope, ()) for scope in scopes):
+                released[name] = value
+        released["sub"] = self.sub
+        return released
+
+
+@dataclass
+class ExternalProvider:
+    """An external identity provider (PingOne "social provider") that signs users on as ``username``."""
+
+    provider_id: str
+    name: str
+    type: str
+    username: str
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """A validated authorization request."""
+
+    client_id: str
+    redirect_uri: str | None
+    response_mode: str
+    scopes: tuple[str, ...]
+    state: str | None = None
+    nonce: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    prompt: frozenset[str] = frozenset()
+    max_age: int | None = None
+    acr_values: tuple[str, ...] = ()
+    login_hint: str | None = None
+
+
+@dataclass
+class BrowserSession:
+    """What the ``ST`` cookie points at: one browser (or API caller), signed on or not yet."""
+
+    token: str
+    sid: str
+    username: str | None = None
+    auth_time: int | None = None
+    amr: tuple[str, ...] = ()
+
+
+@dataclass
+class Flow:
+    flow_id: str
+    session_token: str
+    request: AuthorizationRequest
+    status: str
+    created_at: float
+    last_activity: float
+    username: str | None = None
+    auth_time: int | None = None
+    amr: list[str] = field(default_factory=list)
+    provider_id: str | None = None
+    # Set when the user cancels on the sign-on page: sent back to the client as an OAuth error.
+    error: tuple[str, str] | None = None
+
+
+@dataclass
+class AuthorizationCode:
+    code: str
+    request: AuthorizationRequest
+    username: str
+    auth_time: int
+    amr: tuple[str, ...]
+    acr: str
+    sid: str
+    expires_at: float
+    used: bool = False
+    issued_tokens: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IssuedToken:
+    """An access or refresh token."""
+
+    token: str
+    client_id: str
+    username: str
+    scopes: tuple[str, ...]
+    auth_time: int
+    amr: tuple[str, ...]
+    acr: str
+    sid: str
+    expires_at: float | None
+
+
+@dataclass
+class PushedRequest:
+    request: AuthorizationRequest
+    expires_at: float
