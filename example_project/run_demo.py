@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # the demo, and the app from this checkout
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
 
 import django  # noqa: E402
