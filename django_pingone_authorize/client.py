@@ -109,7 +109,7 @@ def request_json(
     parsed: Any = None
     try:
         parsed = json.loads(body) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a hostile answer nested deeper than the parser goes
         parsed = None
 
     if response.status_code not in expect:

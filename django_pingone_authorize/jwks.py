@@ -44,7 +44,7 @@ class _Key:
             return self.parsed
         try:
             return jwt.PyJWK(self.jwk, algorithm)
-        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError, NotImplementedError):
             return None
 
 
@@ -63,8 +63,10 @@ def _parse(document: dict[str, Any]) -> list[_Key]:
             continue
         try:
             parsed.append(_Key(entry, jwt.PyJWK(entry)))
-        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
-            continue  # a key type we do not know, or a broken entry: skip it, keep the rest
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError, NotImplementedError):
+            # A key type we do not know, a broken entry, or "alg": "none" (PyJWT: NotImplementedError):
+            # skip it, keep the rest.
+            continue
     return parsed
 
 

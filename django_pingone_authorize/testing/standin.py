@@ -1094,9 +1094,9 @@ class PingOneStandIn:
                 return Response(303, headers=[("Location", self._sign_on_page_url(flow.flow_id))])
         if flow.status == COMPLETED or flow.error is not None:
             return Response.redirect(self._resume_url(flow.flow_id))
-        return Response.html(200, self._step_page(flow, error))
+        return Response.html(200, self._step_page(flow, error, fields.get("username")))
 
-    def _step_page(self, flow: Flow, error: str | None) -> str:
+    def _step_page(self, flow: Flow, error: str | None, username: str | None = None) -> str:
         client = self._clients.get(flow.request.client_id)
         name = client.name if client else "Application"
         action_url = self._sign_on_action_url()
@@ -1105,7 +1105,7 @@ class PingOneStandIn:
                 action_url=action_url,
                 flow_id=flow.flow_id,
                 application_name=name,
-                login_hint=flow.request.login_hint,
+                login_hint=username or flow.request.login_hint,
                 providers=[
                     (provider.provider_id, provider.name, self._authenticate_url(provider.provider_id, flow.flow_id))
                     for provider in self._providers.values()

@@ -15,14 +15,20 @@ logger = logging.getLogger("django_pingone_authorize")
 ERROR_TEMPLATE = "django_pingone_authorize/error.html"
 
 
+def _printable(text: str, limit: int = 100) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:limit])
+
+
 def failure_response(
     request: HttpRequest, error: SignOnError, alias: str | None, *, template_name: str = ERROR_TEMPLATE
 ) -> HttpResponse:
+    provider_error = error.error if isinstance(error, ProviderError) else ""
     logger.warning(
         "PingOne sign-on failed: %s (alias %s%s)",
         error.reason,
         alias or "unknown",
-        f", provider error {error.error}" if isinstance(error, ProviderError) and error.error else "",
+        # The error code may come straight from the callback's query: no line breaks into the log.
+        f", provider error {_printable(provider_error)}" if provider_error else "",
     )
     sign_on_failed.send(sender=type(error), request=request, alias=alias, reason=error.reason)
     context = {
