@@ -1,0 +1,180 @@
+"""The Django side of a sign-on: which user (backend hooks and options), the session, signals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from django_pingone_authorize.backends import PingOneBackend
+from django_pingone_authorize.models import PingOneIdentity
+from django_pingone_authorize.signals import sign_on_failed, sign_on_succeeded
+from django_pingone_authorize.testing import DEMO_SUB, PingOneStandIn
+from django_pingone_authorize.testing.driver import sign_on
+
+pytestmark = pytest.mark.django_db
+
+CALLBACK = "http://127.0.0.1:8000/pingone/callback/"
+User = get_user_model()
+
+
+@pytest.fixture
+def standin(pingone_standin: PingOneStandIn, settings: Any) -> PingOneStandIn:
+    settings.PINGONE_AUTHORIZE = {"default": pingone_standin.settings(REDIRECT_URI=CALLBACK)}
+    return pingone_standin
+
+
+def configure(settings: Any, standin: PingOneStandIn, **options: Any) -> None:
+    settings.PINGONE_AUTHORIZE = {"default": standin.settings(REDIRECT_URI=CALLBACK, **options)}
+
+
+def attempt(client: Client, username: str = "demo", password: str = "demo") -> Any:
+    response = client.post("/pingone/login/")
+    answer = sign_on(requests.Session(), response["Location"], username=username, password=password)
+    return client.get("/pingone/callback/", answer.params)
+
+
+def test_first_sign_on_creates_a_user_from_the_claims(client: Client, standin: PingOneStandIn) -> None:
+    assert attempt(client).status_code == 302
+    identity = PingOneIdentity.objects.select_related("user").get()
+    assert (identity.issuer, identity.subject) == (standin.issuer, DEMO_SUB)
+    user = identity.user
+    assert user.username == "demo"
+    assert user.email == "demo@example.com"
+    assert user.first_name and user.last_name
+    assert not user.has_usable_password()
+    assert identity.last_sign_on is not None
+
+
+def test_returning_user_is_found_by_issuer_and_subject_and_updated(client: Client, standin: PingOneStandIn) -> None:
+    attempt(client)
+    standin.add_user("demo", "demo", sub=DEMO_SUB, claims={"email": "new@example.com", "preferred_username": "renamed"})
+    again = Client()
+    assert attempt(again).status_code == 302
+    assert User.objects.count() == 1
+    user = User.objects.get()
+    assert user.email == "new@example.com"
+    assert user.username == "demo"  # the username is not changed by later claims
+
+
+def test_never_matched_by_email_by_default(client: Client, standin: PingOneStandIn) -> None:
+    existing = User.objects.create_user("admin", "demo@example.com", "pw")
+    assert attempt(client).status_code == 302
+    identity = PingOneIdentity.objects.get()
+    assert identity.user != existing
+    # And the taken username is not taken over: "demo" is free, but try a clash too.
+    standin.add_user(
+        "mallory", "pw-123", sub="mallory-sub", claims={"preferred_username": "admin", "email": "x@example.com"}
+    )
+    other = Client()
+    assert attempt(other, "mallory", "pw-123").status_code == 302
+    mallory = PingOneIdentity.objects.get(subject="mallory-sub").user
+    assert mallory != existing
+    assert mallory.username.startswith("pingone-")
+
+
+def test_link_by_verified_email_only_when_configured(client: Client, standin: PingOneStandIn, settings: Any) -> None:
+    existing = User.objects.create_user("ann-local", "demo@example.com", "pw")
+    configure(settings, standin, LINK_BY_VERIFIED_EMAIL=True)
+    assert attempt(client).status_code == 302
+    assert PingOneIdentity.objects.get().user == existing
+
+
+def test_unverified_email_is_never_linked(client: Client, standin: PingOneStandIn, settings: Any) -> None:
+    existing = User.objects.create_user("ann-local", "eve@example.com", "pw")
+    standin.add_user("eve", "eve-pw-12", sub="eve-sub", claims={"email": "eve@example.com", "email_verified": False})
+    configure(settings, standin, LINK_BY_VERIFIED_EMAIL=True)
+    assert attempt(client, "eve", "eve-pw-12").status_code == 302
+    assert PingOneIdentity.objects.get().user != existing
+
+
+def test_create_users_off_refuses_unknown_identities(client: Client, standin: PingOneStandIn, settings: Any) -> None:
+    configure(settings, standin, CREATE_USERS=False)
+    response = attempt(client)
+    assert response.status_code == 403
+    assert b"user_refused" in response.content
+    assert User.objects.count() == 0
+    assert "_auth_user_id" not in client.session
+
+
+def test_inactive_user_cannot_sign_on(client: Client, standin: PingOneStandIn) -> None:
+    attempt(client)
+    User.objects.update(is_active=False)
+    other = Client()
+    assert attempt(other).status_code == 403
+    assert "_auth_user_id" not in other.session
+
+
+class OnlyExampleDotCom(PingOneBackend):
+    def verify_claims(self, claims: dict[str, Any], config: Any) -> bool:
+        return str(claims.get("email", "")).endswith("@example.com")
+
+    def map_claims(self, claims: dict[str, Any], config: Any) -> dict[str, Any]:
+        return {**super().map_claims(claims, config), "is_staff": "staff" in claims.get("groups", [])}
+
+
+def test_hooks_in_a_subclass(client: Client, standin: PingOneStandIn, settings: Any) -> None:
+    settings.AUTHENTICATION_BACKENDS = [f"{__name__}.OnlyExampleDotCom"]
+    standin.add_user(
+        "sam",
+        "sam-pw-123",
+        sub="sam-sub",
+        claims={"email": "sam@example.com", "groups": ["staff"], "preferred_username": "sam"},
+    )
+    standin.add_user("out", "out-pw-123", sub="out-sub", claims={"email": "out@elsewhere.test"})
+    assert attempt(client, "sam", "sam-pw-123").status_code == 302
+    assert User.objects.get(username="sam").is_staff
+    assert attempt(Client(), "out", "out-pw-123").status_code == 403
+
+
+def test_backend_ignores_other_credentials() -> None:
+    assert PingOneBackend().authenticate(None, username="demo", password="demo") is None
+
+
+def test_login_rotates_the_session_key_and_keeps_tokens_server_side(client: Client, standin: PingOneStandIn) -> None:
+    client.get("/home/")
+    client.post("/pingone/login/")  # creates the session
+    before = client.session.session_key
+    response = client.post("/pingone/login/")
+    answer = sign_on(requests.Session(), response["Location"])
+    done = client.get("/pingone/callback/", answer.params)
+    assert done.status_code == 302
+    assert client.session.session_key != before
+    id_token = client.session["_pingone_tokens"]["id_token"]
+    assert id_token.count(".") == 2
+    for page in (done, client.get("/home/"), client.get("/button/")):
+        assert id_token.encode() not in page.content
+        assert id_token not in page.get("Location", "")
+    assert "access_token" not in client.session["_pingone_tokens"]  # STORE_TOKENS is off
+
+
+def test_signals(client: Client, standin: PingOneStandIn) -> None:
+    seen: list[tuple[str, Any]] = []
+
+    def ok(sender: Any, **kwargs: Any) -> None:
+        seen.append(("ok", (kwargs["user"].username, kwargs["alias"], kwargs["claims"]["sub"])))
+
+    def failed(sender: Any, **kwargs: Any) -> None:
+        seen.append(("failed", (kwargs["alias"], kwargs["reason"])))
+
+    sign_on_succeeded.connect(ok)
+    sign_on_failed.connect(failed)
+    try:
+        attempt(client)
+        client.get("/pingone/callback/", {"state": "nope", "code": "x"})
+    finally:
+        sign_on_succeeded.disconnect(ok)
+        sign_on_failed.disconnect(failed)
+    assert seen == [("ok", ("demo", "default", DEMO_SUB)), ("failed", (None, "state_unknown"))]
+
+
+def test_failed_callback_keeps_a_signed_on_user_signed_on(client: Client, standin: PingOneStandIn) -> None:
+    attempt(client)
+    key = client.session.session_key
+    response = client.get("/pingone/callback/", {"state": "forged", "code": "forged"})
+    assert response.status_code == 400
+    assert client.session.session_key == key
+    assert client.get("/home/").content == b"home: demo"
