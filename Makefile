@@ -29,10 +29,18 @@ lint: venv
 	$(BIN)/ruff format --check django_pingone_authorize
 	$(BIN)/mypy django_pingone_authorize
 
-pytest: venv npm
+pytest: venv npm browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint pytest
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+CHROMIUM_PATH ?= /usr/bin/chromium
+browser-deps:
+	@test -x $(CHROMIUM_PATH) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; }
 
 demo: venv
 	$(BIN)/python example_project/manage.py migrate --noinput

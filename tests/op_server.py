@@ -114,6 +114,7 @@ class OidcProvider:
         port: int = 0,
         require_pkce: bool = True,
         secure_cookies: bool = False,
+        host: str = "127.0.0.1",
     ) -> None:
         self.redirect_uris = list(redirect_uris)
         self.post_logout_redirect_uris = list(post_logout_redirect_uris)
@@ -121,6 +122,7 @@ class OidcProvider:
         self.port = port
         self.require_pkce = require_pkce
         self.secure_cookies = secure_cookies
+        self.host = host  # the host in the issuer URL; the OP always listens on 127.0.0.1
         self.client_private_key_pem = _client_key_pem()
         self.client_public_jwk = _public_jwk(self.client_private_key_pem, CLIENT_KEY_ID)
         self.issuer = ""
@@ -174,7 +176,8 @@ class OidcProvider:
 
         config = {
             "port": self.port,
-            "host": "127.0.0.1",
+            "host": self.host,
+            "listen_host": "127.0.0.1",
             "env_id": self.env_id,
             "redirect_uris": self.redirect_uris,
             "post_logout_redirect_uris": self.post_logout_redirect_uris,
@@ -285,7 +288,8 @@ def start_oidc_provider(
     """Start an OP registering these URIs for every client; call ``.stop()`` after.
 
     ``options`` go to :class:`OidcProvider` (env_id, port, require_pkce,
-    secure_cookies).
+    secure_cookies, host -- e.g. ``host="localhost"`` to put the OP on another
+    site than a relying party on 127.0.0.1).
     """
     return OidcProvider(redirect_uris, post_logout_redirect_uris, **options).start()
 

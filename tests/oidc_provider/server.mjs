@@ -3,7 +3,8 @@
 // Start:  node server.mjs '<json config>'   (or the config in $OP_CONFIG)
 // Config (all optional):
 //   port                       0 = pick a free port (default 0)
-//   host                       default "127.0.0.1"
+//   host                       host in the issuer URL, default "127.0.0.1"
+//   listen_host                address to listen on, default: host
 //   env_id                     the PingOne environment ID in the issuer path
 //   redirect_uris              list, registered for every client
 //   post_logout_redirect_uris  list, registered for every client
@@ -399,7 +400,7 @@ function rewriteCookies(res) {
 const server = http.createServer();
 server.keepAliveTimeout = 1000;
 
-server.listen(config.port || 0, host, () => {
+server.listen(config.port || 0, config.listen_host || host, () => {
   const { port } = server.address();
   provider = new Provider(issuer(port), configuration);
   provider.use(interactions);
