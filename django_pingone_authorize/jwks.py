@@ -109,13 +109,27 @@ def _select(keys: list[_Key], kid: str | None, algorithm: str) -> jwt.PyJWK | No
     return candidates[0] if candidates else None
 
 
+def _postpone_refetch(config: AliasConfig, jwks_uri: str) -> None:
+    """A failed refetch counts as one: keep the cached keys and try again only after REFETCH_INTERVAL,
+    so tokens with unknown kids cannot make every sign-on call a failing JWKS endpoint."""
+    cache = caches[config.CACHE]
+    key = cache_key("jwks", jwks_uri)
+    entry = cache.get(key)
+    if isinstance(entry, dict) and isinstance(entry.get("jwks"), dict):
+        cache.set(key, {**entry, "at": time.time()}, config.CACHE_TTL)
+
+
 def signing_key(config: AliasConfig, metadata: ProviderMetadata, kid: str | None, algorithm: str) -> jwt.PyJWK:
     """The issuer's key for ``kid``; fetches the JWKS again (bounded) when the kid is unknown."""
     fetched_at, keys = _load(config, metadata.jwks_uri)
     key = _select(keys, kid, algorithm)
     if key is None and time.time() - fetched_at >= REFETCH_INTERVAL:
         # Keys rotate: a new kid may have appeared since we cached the set.
-        fetched_at, keys = _fetch(config, metadata.jwks_uri)
+        try:
+            fetched_at, keys = _fetch(config, metadata.jwks_uri)
+        except ProviderError:
+            _postpone_refetch(config, metadata.jwks_uri)
+            raise
         with _lock:
             _parsed[metadata.jwks_uri] = (fetched_at, keys)
         key = _select(keys, kid, algorithm)

@@ -5,6 +5,7 @@ by every worker, and memoised in the process), or from PingOne's fixed layout un
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import threading
 import time
@@ -36,15 +37,24 @@ class ProviderMetadata:
 
 
 def is_loopback(host: str | None) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1); not a name like ``127.0.0.1.example.com``."""
     host = (host or "").lower()
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def is_safe_endpoint(url: object) -> bool:
     """https, or http on a loopback host (local stand-ins and tests)."""
     if not isinstance(url, str) or not url:
         return False
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return False
     if parts.scheme == "https" and parts.hostname:
         return True
     return parts.scheme == "http" and is_loopback(parts.hostname)

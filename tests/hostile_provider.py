@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.core.cache import caches
 from django.http import HttpResponse
@@ -112,8 +113,8 @@ def sign_jws(header: Any, payload: Any, *, alg: str, key: Any) -> str:
 
 def left_hash(value: str, alg: str = "RS256") -> str:
     """``at_hash``: left half of the SHA-2 digest matching ``alg``'s size, base64url."""
-    size = alg[-3:]
-    digest = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}[size](value.encode()).digest()
+    hash_function = {"384": hashlib.sha384, "512": hashlib.sha512}.get(alg[-3:], hashlib.sha256)
+    digest = hash_function(value.encode()).digest()
     return b64url(digest[: len(digest) // 2])
 
 
@@ -141,8 +142,6 @@ class SigningKey:
         return data
 
     def public_pem(self) -> bytes:
-        from cryptography.hazmat.primitives import serialization
-
         return self.public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -177,6 +176,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = None
     delay: float = 0.0
+    # Misbehaving transports: close without answering, or announce the whole body and send half of it.
+    hang_up: bool = False
+    truncate: bool = False
 
     def encoded(self) -> tuple[bytes, str]:
         if isinstance(self.body, bytes):
@@ -246,6 +248,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.0"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: no delayed-ACK stalls
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -276,6 +279,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply = Reply(599, {"error": "fixture_error"})
         if reply.delay:
             time.sleep(reply.delay)
+        if reply.hang_up:
+            self.close_connection = True
+            return
         body, content_type = reply.encoded()
         try:
             self.send_response(reply.status)
@@ -285,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(body[: len(body) // 2] if reply.truncate else body)
         except (BrokenPipeError, ConnectionResetError):
             pass
 
