@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -54,6 +54,16 @@ def _warn(id_: int, msg: str, hint: str) -> Warning:
     return Warning(msg, hint=hint, id=f"pingone.W{id_:03d}")
 
 
+def _split(url: Any) -> SplitResult | None:
+    """``urlsplit`` of a string, or None for anything that is not a URL (e.g. ``http://[oops``)."""
+    if not isinstance(url, str):
+        return None
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 def _private_key_ok(pem: Any) -> bool:
     if not isinstance(pem, str) or "PRIVATE KEY" not in pem:
         return False
@@ -87,7 +97,7 @@ def check_alias(alias: str, options: Mapping[str, Any]) -> list[CheckMessage]:
     values = {**DEFAULTS, **options}
 
     auth_path = values["AUTH_PATH"]
-    parts = urlsplit(auth_path) if isinstance(auth_path, str) else None
+    parts = _split(auth_path)
     if parts is None or not parts.hostname or parts.scheme not in ("https", "http") or parts.query or parts.fragment:
         found.append(
             _err(
@@ -286,7 +296,7 @@ def check_alias(alias: str, options: Mapping[str, Any]) -> list[CheckMessage]:
     for key in ("REDIRECT_URI", "POST_LOGOUT_REDIRECT_URI"):
         value = values[key]
         if value is not None and (
-            not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc
+            (url := _split(value)) is None or url.scheme not in ("http", "https") or not url.netloc
         ):
             found.append(
                 _err(

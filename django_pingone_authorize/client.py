@@ -77,6 +77,7 @@ def request_json(
     ``what`` names the call in messages and logs ("token request"). Any transport failure, unexpected
     status, redirect or non-JSON body raises ``ProviderError``; an OAuth error body is passed on in it.
     """
+    where = _short(url, 300)  # the URL may come from a discovery document: logged printable only
     body_data: Any = data
     if json_body is not None:
         body_data = json.dumps(json_body)
@@ -92,15 +93,15 @@ def request_json(
             cookies=dict(cookies) if cookies else None,
         )
     except requests.Timeout:
-        logger.warning("PingOne %s to %s timed out after %ss", what, url, timeout)
+        logger.warning("PingOne %s to %s timed out after %ss", what, where, timeout)
         raise ProviderError("provider_timeout", f"The identity provider did not answer the {what} in time.") from None
     except requests.RequestException as exc:
-        logger.warning("PingOne %s to %s failed: %s", what, url, type(exc).__name__)
+        logger.warning("PingOne %s to %s failed: %s", what, where, type(exc).__name__)
         raise ProviderError("provider_unreachable", f"The identity provider could not be reached ({what}).") from None
     try:
         body = _read_capped(response)
     except requests.RequestException as exc:
-        logger.warning("PingOne %s to %s broke off: %s", what, url, type(exc).__name__)
+        logger.warning("PingOne %s to %s broke off: %s", what, where, type(exc).__name__)
         message = f"The identity provider's answer to the {what} broke off."
         raise ProviderError("provider_unreachable", message) from None
     finally:
@@ -126,7 +127,7 @@ def request_json(
         logger.warning(
             "PingOne %s to %s answered HTTP %s%s",
             what,
-            url,
+            where,
             response.status_code,
             f" ({error})" if error else "",
         )
@@ -137,6 +138,6 @@ def request_json(
             description=description,
         )
     if not isinstance(parsed, dict):
-        logger.warning("PingOne %s to %s did not answer a JSON object (HTTP %s)", what, url, response.status_code)
+        logger.warning("PingOne %s to %s did not answer a JSON object (HTTP %s)", what, where, response.status_code)
         raise ProviderError("provider_bad_response", f"The identity provider's answer to the {what} was not JSON.")
     return parsed, response

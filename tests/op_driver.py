@@ -116,7 +116,7 @@ def sign_on_at_op(
     *,
     form: tuple[str, dict[str, str]] | None = None,
     username: str = "alice",
-    password: str = "alice-pw",  # noqa: S107 - the test user's password
+    password: str = "alice-pw",
     cancel: bool = False,
 ) -> AuthorizationResponse:
     """Sign on at the OP and return the authorization response for the client.

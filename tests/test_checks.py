@@ -120,6 +120,8 @@ def test_request_params_and_numbers_and_urls() -> None:
     assert ids(TIMEOUT=60) == ["pingone.W003"]
     assert ids(REDIRECT_URI="/pingone/callback/") == ["pingone.E018"]
     assert ids(REDIRECT_URI="https://site.example/pingone/callback/") == []
+    assert ids(AUTH_PATH="http://[oops") == ["pingone.E005"]
+    assert ids(REDIRECT_URI="http://[oops") == ["pingone.E018"]
 
 
 def test_cache_alias() -> None:
