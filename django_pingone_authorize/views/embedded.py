@@ -16,6 +16,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -214,7 +215,7 @@ class EmbeddedSignOnView(View):
             return None, None
         try:
             return sign_on, get_alias(sign_on.alias)
-        except Exception:  # the alias was removed from the settings meanwhile
+        except ImproperlyConfigured:  # the alias was removed from the settings meanwhile
             return None, None
 
     def unknown(self, request: HttpRequest) -> HttpResponse:
