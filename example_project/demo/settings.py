@@ -80,10 +80,10 @@ STANDIN_HOST = os.environ.get("DEMO_STANDIN_HOST", "localhost")
 STANDIN_PORT = int(os.environ.get("DEMO_STANDIN_PORT", "9031"))
 STANDIN_ENV_ID = "0f1e2d3c-4b5a-4987-a6b5-c4d3e2f1a0b9"
 
-if os.environ.get("PINGONE_ENV_ID"):
+if os.environ.get("PINGONE_CLIENT_ID"):  # real PingOne (ENV_ID may be empty with a custom domain)
     _where = {
         "AUTH_PATH": os.environ.get("PINGONE_AUTH_PATH", "https://auth.pingone.com"),
-        "ENV_ID": os.environ["PINGONE_ENV_ID"],
+        "ENV_ID": os.environ.get("PINGONE_ENV_ID", ""),
         "CLIENT_ID": os.environ.get("PINGONE_CLIENT_ID", ""),
         "CLIENT_SECRET": os.environ.get("PINGONE_CLIENT_SECRET", ""),
     }
