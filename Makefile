@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OP_DIR := tests/oidc_provider
 
-.PHONY: demo test lint pytest venv npm clean load bench browser-deps
+.PHONY: demo test lint pytest venv npm clean load bench versions lts browser-deps
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ lint: venv
 pytest: venv npm browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint pytest
+test: lint pytest lts
+
+# The suite once more under an older LTS (Django 4.2, Python 3.11; browser tests left to the main run).
+lts: $(VENV)/.nox-installed npm
+	$(BIN)/nox -s django42
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 CHROMIUM_PATH ?= /usr/bin/chromium
@@ -42,6 +46,27 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; }
+
+# `make load` and `make bench` (tests/perf/): gunicorn and the peers measured against (the `bench` extra).
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+# Many concurrent whole sign-ons against the example site under gunicorn (LOAD_ARGS="--signons 2000").
+load: $(VENV)/.bench-installed npm
+	$(BIN)/python tests/perf/load.py $(LOAD_ARGS)
+
+# Login initiation vs a bare view, and the callback vs mozilla-django-oidc and Authlib (BENCH_ARGS="--strict").
+bench: $(VENV)/.bench-installed npm
+	$(BIN)/python tests/perf/bench.py $(BENCH_ARGS)
+
+$(VENV)/.nox-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet 'nox>=2025.5.1'
+	touch $@
+
+# The suite under Django 4.2, 5.2 and 6.x (noxfile.py; NOX_ARGS="-s django52" for one).
+versions: $(VENV)/.nox-installed npm browser-deps
+	$(BIN)/nox $(NOX_ARGS)
 
 demo: venv
 	$(BIN)/python example_project/manage.py migrate --noinput

@@ -117,7 +117,13 @@ class PingOneBackend(ModelBackend):
 
     def get_or_create_user(self, claims: dict[str, Any], config: AliasConfig) -> AbstractBaseUser | None:
         issuer, subject = claims["iss"], claims["sub"]
-        identity = PingOneIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+        try:
+            # get(), not first(): (issuer, subject) is unique, and first() adds an ORDER BY to every sign-on.
+            identity: PingOneIdentity | None = PingOneIdentity.objects.select_related("user").get(
+                issuer=issuer, subject=subject
+            )
+        except PingOneIdentity.DoesNotExist:
+            identity = None
         if identity is not None:
             PingOneIdentity.objects.filter(pk=identity.pk).update(last_sign_on=timezone.now())
             return self.update_user(identity.user, claims, config)

@@ -7,14 +7,17 @@ and nothing but the URL, the status and an OAuth error code is logged.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from http import cookiejar
 from typing import Any
 
 import requests
+import urllib3
 
 from django_pingone_authorize.errors import ProviderError
 
@@ -42,6 +45,38 @@ def http_session() -> requests.Session:
         session.cookies.set_policy(_KeepNoCookies())
         _local.session = session
     return session
+
+
+# A kept-alive connection that the provider (or a load balancer) closes while idle can be taken from the
+# pool in the instant before the close is seen: the request then fails at once, before any answer.
+_DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+_DROPPED_WITHIN = 1.0  # seconds: that failure is immediate; a slow one is not retried
+
+
+def _dropped_before_answer(exc: requests.ConnectionError) -> bool:
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.ProtocolError):
+        return any(isinstance(arg, _DROPPED) for arg in reason.args)
+    return isinstance(reason, _DROPPED)
+
+
+def _send(method: str, url: str, **kwargs: Any) -> requests.Response:
+    """Send once; once more, on a new connection, if the connection was dropped at once without an answer.
+
+    Only that case is retried: never a timeout, a refused connection, or any answer. Should the provider
+    have redeemed a code all the same, the retried token request gets ``invalid_grant``: a clean failure,
+    as without the retry.
+    """
+    session = http_session()
+    started = time.monotonic()
+    try:
+        return session.request(method, url, **kwargs)
+    except requests.ConnectionError as exc:
+        if isinstance(exc, requests.Timeout) or not _dropped_before_answer(exc):
+            raise
+        if time.monotonic() - started > _DROPPED_WITHIN:
+            raise
+    return session.request(method, url, **kwargs)
 
 
 def _read_capped(response: requests.Response) -> bytes:
@@ -82,7 +117,7 @@ def request_json(
     if json_body is not None:
         body_data = json.dumps(json_body)
     try:
-        response = http_session().request(
+        response = _send(
             method,
             url,
             data=body_data,

@@ -8,7 +8,7 @@ validated ``next``, redirect URI, creation time). Several tabs each keep their o
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -45,6 +45,12 @@ class PendingSignOn:
             return None
 
 
+def _as_dict(pending: PendingSignOn) -> dict[str, Any]:
+    """The entry as stored: ``dataclasses.asdict`` without its recursive deep copy (the fields are flat,
+    ``extra`` is copied one level), which costs more than the rest of ``add``."""
+    return {**vars(pending), "extra": dict(pending.extra)}
+
+
 def _entries(session: SessionBase) -> dict[str, dict[str, Any]]:
     raw = session.get(SESSION_KEY)
     return raw if isinstance(raw, dict) else {}
@@ -59,7 +65,7 @@ def add(session: SessionBase, pending: PendingSignOn, *, ttl: int, cap: int) -> 
     now = _now()
     pending.expires = now + ttl
     entries = _prune(_entries(session), now)
-    entries[pending.state] = asdict(pending)
+    entries[pending.state] = _as_dict(pending)
     if len(entries) > cap:
         by_age = sorted(entries, key=lambda s: float(entries[s].get("created", 0)))
         for state in by_age[: len(entries) - cap]:
@@ -93,7 +99,7 @@ def update(session: SessionBase, pending: PendingSignOn) -> None:
     """Write back a changed live entry (e.g. a pi.flow step); nothing happens if it is gone."""
     entries = _entries(session)
     if pending.state in entries:
-        entries[pending.state] = asdict(pending)
+        entries[pending.state] = _as_dict(pending)
         session[SESSION_KEY] = entries
 
 

@@ -9,15 +9,16 @@ embedded sign-on page instead.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -44,12 +45,17 @@ def callback_uri(request: HttpRequest, config: AliasConfig) -> str:
     return config.REDIRECT_URI or request.build_absolute_uri(reverse("pingone:callback"))
 
 
-@method_decorator([never_cache, csrf_protect], name="dispatch")
 class LoginView(View):
     """``pingone:login``: POST (what the button sends, CSRF-protected) or, unless switched off, GET."""
 
     http_method_names = ["get", "post"]
     post_template_name = "django_pingone_authorize/authorize_post.html"
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
+        # never_cache and csrf_protect wrap the view function once, here: ``method_decorator`` on
+        # ``dispatch`` would apply them again on every request (a new CsrfViewMiddleware each time).
+        return never_cache(csrf_protect(super().as_view(**initkwargs)))
 
     def get(self, request: HttpRequest, alias: str = DEFAULT_ALIAS) -> HttpResponse:
         config = self.get_config(alias)
@@ -75,7 +81,7 @@ class LoginView(View):
 
     def get_authorize_params(self, request: HttpRequest, config: AliasConfig, data: QueryDict) -> dict[str, str]:
         """Per-request parameters (allow-listed and validated); override to add site-specific ones."""
-        given = {name: data.get(name, "") for name in PER_REQUEST_PARAMS}
+        given = {name: data.get(name, "") for name in PER_REQUEST_PARAMS if name in data}
         return authorize.clean_request_params(config, given)
 
     def start(self, request: HttpRequest, config: AliasConfig, data: QueryDict) -> HttpResponse:
