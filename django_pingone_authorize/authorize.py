@@ -10,7 +10,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import jwt
 
@@ -154,7 +154,18 @@ class AuthorizeRequest:
 
     @property
     def url(self) -> str:
-        return f"{self.endpoint}?{urlencode(self.params)}"
+        return f"{self.endpoint}?{query_string(self.params)}"
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*\Z")
+
+
+def query_string(params: dict[str, str]) -> str:
+    """``urlencode`` for the authorize query, quoting only what needs it: state, nonce and the PKCE
+    challenge are base64url already, and quoting every value is a visible part of a login's cost."""
+    return "&".join(
+        f"{name}={value if _UNRESERVED.match(value) else quote_plus(value, safe='')}" for name, value in params.items()
+    )
 
 
 def build(

@@ -9,19 +9,21 @@ embedded sign-on page instead.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from django_pingone_authorize import authorize, pending
@@ -41,8 +43,39 @@ def safe_next_url(request: HttpRequest, value: str | None) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=32)
+def _callback_path(urlconf: str | None, script_prefix: str) -> str:
+    return reverse("pingone:callback", urlconf=urlconf)
+
+
 def callback_uri(request: HttpRequest, config: AliasConfig) -> str:
-    return config.REDIRECT_URI or request.build_absolute_uri(reverse("pingone:callback"))
+    """``REDIRECT_URI``, or the absolute URL of ``pingone:callback`` (its path memoised per URLconf)."""
+    if config.REDIRECT_URI:
+        return config.REDIRECT_URI
+    return request.build_absolute_uri(_callback_path(get_urlconf(), get_script_prefix()))
+
+
+@receiver(setting_changed)
+def _forget_callback_path(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ROOT_URLCONF":
+        _callback_path.cache_clear()
+
+
+# What ``never_cache`` sends, written once: its header parsing and date formatting are a visible part
+# of a login's cost (``make bench``).
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
+EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def _never_cached(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        response.headers["Cache-Control"] = NEVER_CACHE
+        response.headers["Expires"] = EXPIRED
+        return response
+
+    return wrapper
 
 
 class LoginView(View):
@@ -53,9 +86,9 @@ class LoginView(View):
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
-        # never_cache and csrf_protect wrap the view function once, here: ``method_decorator`` on
+        # The no-cache headers and csrf_protect wrap the view function once, here: ``method_decorator`` on
         # ``dispatch`` would apply them again on every request (a new CsrfViewMiddleware each time).
-        return never_cache(csrf_protect(super().as_view(**initkwargs)))
+        return _never_cached(csrf_protect(super().as_view(**initkwargs)))
 
     def get(self, request: HttpRequest, alias: str = DEFAULT_ALIAS) -> HttpResponse:
         config = self.get_config(alias)
