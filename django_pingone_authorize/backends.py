@@ -17,7 +17,6 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.models import PingOneIdentity
@@ -125,7 +124,6 @@ class PingOneBackend(ModelBackend):
         except PingOneIdentity.DoesNotExist:
             identity = None
         if identity is not None:
-            PingOneIdentity.objects.filter(pk=identity.pk).update(last_sign_on=timezone.now())
             return self.update_user(identity.user, claims, config)
         linked = self.find_user_by_email(claims, config) if config.LINK_BY_VERIFIED_EMAIL else None
         if linked is None and not config.CREATE_USERS:
@@ -137,9 +135,7 @@ class PingOneBackend(ModelBackend):
                     user = self.create_user(claims, config)
                 else:
                     user = self.update_user(linked, claims, config)
-                PingOneIdentity.objects.create(
-                    user=cast(Any, user), issuer=issuer, subject=subject, last_sign_on=timezone.now()
-                )
+                PingOneIdentity.objects.create(user=cast(Any, user), issuer=issuer, subject=subject)
         except IntegrityError:
             # Two first sign-ons of the same identity raced; the other one won.
             identity = PingOneIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()

@@ -11,7 +11,6 @@ class PingOneIdentity(models.Model):
     issuer = models.CharField(max_length=255)
     subject = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_sign_on = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "PingOne identity"

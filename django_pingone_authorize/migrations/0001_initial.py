@@ -20,7 +20,6 @@ class Migration(migrations.Migration):
                 ("issuer", models.CharField(max_length=255)),
                 ("subject", models.CharField(max_length=255)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("last_sign_on", models.DateTimeField(blank=True, null=True)),
                 (
                     "user",
                     models.ForeignKey(

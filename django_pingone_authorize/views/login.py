@@ -12,6 +12,7 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -38,7 +39,9 @@ def safe_next_url(request: HttpRequest, value: str | None) -> str | None:
     """``value`` if it is a same-site URL Django's ``url_has_allowed_host_and_scheme`` accepts."""
     if not value:
         return None
-    if url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # build_absolute_uri("/") reuses the host this request already validated (no second get_host()).
+    host = urlsplit(request.build_absolute_uri("/")).netloc
+    if url_has_allowed_host_and_scheme(value, allowed_hosts={host}, require_https=request.is_secure()):
         return value
     return None
 
@@ -88,7 +91,16 @@ class LoginView(View):
     def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
         # The no-cache headers and csrf_protect wrap the view function once, here: ``method_decorator`` on
         # ``dispatch`` would apply them again on every request (a new CsrfViewMiddleware each time).
-        return _never_cached(csrf_protect(super().as_view(**initkwargs)))
+        # CSRF protection concerns the POST (the button); a GET link is not checked by CSRF anyway.
+        view = super().as_view(**initkwargs)
+        protected = csrf_protect(view)
+
+        def login_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            handler = view if request.method in ("GET", "HEAD") else protected
+            return handler(request, *args, **kwargs)
+
+        functools.update_wrapper(login_view, view)
+        return _never_cached(login_view)
 
     def get(self, request: HttpRequest, alias: str = DEFAULT_ALIAS) -> HttpResponse:
         config = self.get_config(alias)
