@@ -4,6 +4,7 @@ by every worker, and memoised in the process), or from PingOne's fixed layout un
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -60,6 +61,7 @@ def is_safe_endpoint(url: object) -> bool:
     return parts.scheme == "http" and is_loopback(parts.hostname)
 
 
+@functools.lru_cache(maxsize=64)
 def layout_metadata(config: AliasConfig) -> ProviderMetadata:
     """PingOne's documented endpoint layout, without asking the network."""
     issuer = config.issuer
