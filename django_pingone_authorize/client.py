@@ -95,6 +95,12 @@ def _short(text: object, limit: int = 200) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in value[:limit])
 
 
+def _loggable(url: str) -> str:
+    """The URL as logged: it may come from a discovery document, so printable characters only.
+    Worked out only when a failure is logged, not on every call."""
+    return _short(url, 300)
+
+
 def request_json(
     method: str,
     url: str,
@@ -112,7 +118,6 @@ def request_json(
     ``what`` names the call in messages and logs ("token request"). Any transport failure, unexpected
     status, redirect or non-JSON body raises ``ProviderError``; an OAuth error body is passed on in it.
     """
-    where = _short(url, 300)  # the URL may come from a discovery document: logged printable only
     body_data: Any = data
     if json_body is not None:
         body_data = json.dumps(json_body)
@@ -128,15 +133,15 @@ def request_json(
             cookies=dict(cookies) if cookies else None,
         )
     except requests.Timeout:
-        logger.warning("PingOne %s to %s timed out after %ss", what, where, timeout)
+        logger.warning("PingOne %s to %s timed out after %ss", what, _loggable(url), timeout)
         raise ProviderError("provider_timeout", f"The identity provider did not answer the {what} in time.") from None
     except requests.RequestException as exc:
-        logger.warning("PingOne %s to %s failed: %s", what, where, type(exc).__name__)
+        logger.warning("PingOne %s to %s failed: %s", what, _loggable(url), type(exc).__name__)
         raise ProviderError("provider_unreachable", f"The identity provider could not be reached ({what}).") from None
     try:
         body = _read_capped(response)
     except requests.RequestException as exc:
-        logger.warning("PingOne %s to %s broke off: %s", what, where, type(exc).__name__)
+        logger.warning("PingOne %s to %s broke off: %s", what, _loggable(url), type(exc).__name__)
         message = f"The identity provider's answer to the {what} broke off."
         raise ProviderError("provider_unreachable", message) from None
     finally:
@@ -162,7 +167,7 @@ def request_json(
         logger.warning(
             "PingOne %s to %s answered HTTP %s%s",
             what,
-            where,
+            _loggable(url),
             response.status_code,
             f" ({error})" if error else "",
         )
@@ -173,6 +178,8 @@ def request_json(
             description=description,
         )
     if not isinstance(parsed, dict):
-        logger.warning("PingOne %s to %s did not answer a JSON object (HTTP %s)", what, where, response.status_code)
+        logger.warning(
+            "PingOne %s to %s did not answer a JSON object (HTTP %s)", what, _loggable(url), response.status_code
+        )
         raise ProviderError("provider_bad_response", f"The identity provider's answer to the {what} was not JSON.")
     return parsed, response

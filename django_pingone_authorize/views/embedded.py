@@ -60,6 +60,7 @@ TEMPLATES = {
     **dict.fromkeys(CHANGE_PASSWORD, "django_pingone_authorize/embedded/change_password.html"),
     **dict.fromkeys(ONE_TIME_CODE, "django_pingone_authorize/embedded/one_time_code.html"),
 }
+EXPIRED_MESSAGE = "Your sign-on took too long and was restarted. Please try again."
 FALLBACK_TEMPLATE = "django_pingone_authorize/embedded/fallback.html"
 
 
@@ -271,7 +272,7 @@ class EmbeddedSignOnView(View):
         _keep_cookies(sign_on, response)
         if response.status_code == 404:
             logger.info("PingOne flow expired; starting a new one (alias %s)", config.alias)
-            return restart(request, config, sign_on, "Your sign-on took too long and was restarted. Please try again.")
+            return restart(request, config, sign_on, EXPIRED_MESSAGE)
         if response.status_code != 200:
             # A refused step (wrong password, bad code): the same form again with PingOne's message.
             logger.info("PingOne refused the %s step (alias %s)", action, config.alias)
@@ -344,7 +345,7 @@ def resume_after_external(request: HttpRequest, flow_id: str) -> HttpResponse:
             expect=(200, 404),
         )
         if response.status_code == 404:
-            return restart(request, config, match, "Your sign-on took too long and was restarted. Please try again.")
+            return restart(request, config, match, EXPIRED_MESSAGE)
         _keep_cookies(match, response)
         flow = read_flow(config, body)
     except SignOnError as error:
