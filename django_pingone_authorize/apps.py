@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class PingOneAuthorizeConfig(AppConfig):
@@ -7,9 +7,10 @@ class PingOneAuthorizeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django_pingone_authorize import (
-            admin_login,
-            checks,  # noqa: F401  (registers the system checks)
-        )
+        from django_pingone_authorize import checks  # noqa: F401  (registers the system checks)
+        from django_pingone_authorize.sessions import session_index  # noqa: F401  (its login/logout receivers)
 
-        admin_login.install_when_configured()  # the admin's login page, when an alias has ADMIN_LOGIN
+        if apps.is_installed("django.contrib.admin"):
+            from django_pingone_authorize import admin
+
+            admin.install_when_configured()  # the admin's login page, when an alias has ADMIN_LOGIN

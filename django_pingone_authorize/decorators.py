@@ -1,6 +1,9 @@
-"""``@pingone_token_required``: a plain Django view that only PingOne access tokens may call.
+"""Decorators for a site's views, as ``django.contrib.auth.decorators`` has them.
 
-::
+* ``@pingone_required``: a session signed on through PingOne, by a strong (``acr``) or fresh (``max_age``)
+  enough sign-on, else a step-up (``sign_on/requirements.py``);
+* ``@approval_required``: PingOne's approval of one action's details (``approval/``);
+* ``@pingone_token_required``: a plain Django view that only PingOne access tokens may call (``api/``)::
 
     @pingone_token_required(scopes=["orders:read"])
     def orders(request):
@@ -14,16 +17,22 @@ token, or a ``PingOneClient``); anything else gets RFC 6750's JSON answer (401 w
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
-from django_pingone_authorize.access_tokens import AccessTokenError, require_scopes
-from django_pingone_authorize.middleware import authenticate_bearer, token_error_response
+from django_pingone_authorize.api.access_tokens import AccessTokenError, require_scopes
+from django_pingone_authorize.api.bearer import authenticate_bearer, token_error_response
+from django_pingone_authorize.approval import consume_approval, request_approval
+from django_pingone_authorize.sign_on.requirements import ViewRequirement, view_policies
 
-__all__ = ["pingone_token_required"]
+__all__ = ["approval_required", "pingone_required", "pingone_token_required"]
+
+ViewFunction = Callable[..., HttpResponseBase]
+Variables = Mapping[str, Any] | Callable[[HttpRequest], Mapping[str, Any]]
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -64,3 +73,62 @@ def pingone_token_required(
         return csrf_exempt(wrapper)
 
     return decorate(view) if view is not None else decorate
+
+
+def pingone_required(
+    view: ViewFunction | None = None,
+    *,
+    acr: str | Sequence[str] | None = None,
+    max_age: int | None = None,
+    alias: str | None = None,
+    prompt_login: bool = False,
+) -> Any:
+    """Run the view only for a session signed on through PingOne (``alias``, default ``"default"``) by
+    one of the ``acr`` policies, at most ``max_age`` seconds ago; otherwise step up (``prompt_login``:
+    the step-up sign-on also sends ``prompt=login``). Use bare (``@pingone_required``) or with options."""
+    requirement = ViewRequirement(view_policies(acr), max_age, alias, prompt_login)
+
+    def decorator(view_function: ViewFunction) -> ViewFunction:
+        @functools.wraps(view_function)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            refusal = requirement.refusal(request)
+            if refusal is not None:
+                return refusal
+            return view_function(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
+
+
+def _variables_of(variables: Variables, request: HttpRequest) -> Mapping[str, Any]:
+    return variables(request) if callable(variables) else variables
+
+
+def approval_required(
+    *, template: str, variant: str, variables: Variables, alias: str | None = None
+) -> Callable[[ViewFunction], ViewFunction]:
+    """Run the view only with PingOne's approval of these details (``variables``: a dict, or a function of
+    the request giving one); otherwise ask for it and come back to the same URL. The view finds the approval
+    as ``request.pingone_approval``. For a view reached by GET: the browser comes back with a GET."""
+
+    def decorator(view_function: ViewFunction) -> ViewFunction:
+        @functools.wraps(view_function)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            values = _variables_of(variables, request)
+            approval = consume_approval(request, template=template, variant=variant, variables=values)
+            if approval is None:
+                return request_approval(
+                    request,
+                    template=template,
+                    variant=variant,
+                    variables=values,
+                    next=request.get_full_path(),
+                    alias=alias,
+                )
+            request.pingone_approval = approval  # type: ignore[attr-defined]
+            return view_function(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

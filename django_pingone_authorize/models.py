@@ -1,4 +1,5 @@
-"""Which Django user a PingOne identity is: one row per (issuer, subject)."""
+"""Which Django user a PingOne identity is (one row per issuer and subject), and which Django sessions each
+PingOne sign-on opened."""
 
 from __future__ import annotations
 
@@ -23,7 +24,29 @@ class PingOneIdentity(models.Model):
         return f"{self.subject} @ {self.issuer}"
 
 
-# Which Django sessions each PingOne session opened (front-/back-channel logout, "log out everywhere").
-from django_pingone_authorize.session_index import PingOneSession  # noqa: E402
+class PingOneSession(models.Model):
+    """One logged-in Django session, and the PingOne session (if any) it came from: the index that front- and
+    back-channel logout and "log out everywhere" read (``sessions/session_index.py``)."""
 
-__all__ = ["PingOneIdentity", "PingOneSession"]
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key_hash = models.CharField(max_length=64, unique=True)
+    session_key_encrypted = models.TextField()
+    alias = models.CharField(max_length=64, blank=True, default="")
+    issuer = models.CharField(max_length=255, blank=True, default="")
+    subject = models.CharField(max_length=255, blank=True, default="")
+    sid = models.CharField(max_length=255, blank=True, default="")
+    # The cache key of the session's token set (a hash, not a secret): dropped with the session.
+    token_cache_key = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "django_pingone_authorize"
+        verbose_name = "PingOne session"
+        verbose_name_plural = "PingOne sessions"
+        indexes = [
+            models.Index(fields=["issuer", "sid"], name="pingone_session_issuer_sid"),
+            models.Index(fields=["issuer", "subject"], name="pingone_session_issuer_sub"),
+        ]
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id} ({self.alias or 'not PingOne'})"

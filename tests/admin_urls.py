@@ -4,7 +4,7 @@ does that only when an alias has ``ADMIN_LOGIN`` at start-up; the tests change t
 from django.contrib import admin
 from django.urls import path
 
-from django_pingone_authorize import admin_login
+from django_pingone_authorize import admin as admin_login
 from tests.urls import urlpatterns as base_urlpatterns
 
 admin_login.install(admin.site)

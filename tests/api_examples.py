@@ -7,7 +7,7 @@
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_pingone_authorize.drf import HasScope, PingOneTokenAuthentication
+from django_pingone_authorize.api.drf import HasScope, PingOneTokenAuthentication
 
 
 class OrderList(APIView):
@@ -35,7 +35,7 @@ def order_list(request):
 # --- README: django-ninja ---
 from ninja import NinjaAPI
 
-from django_pingone_authorize.ninja import PingOneBearer, add_token_error_handler
+from django_pingone_authorize.api.ninja import PingOneBearer, add_token_error_handler
 
 api = add_token_error_handler(NinjaAPI(urls_namespace="orders-api"))
 
@@ -48,7 +48,7 @@ def ninja_order_list(request):
 # --- README: calling an API ---
 import requests
 
-from django_pingone_authorize.requests_auth import PingOneAuth
+from django_pingone_authorize.api.requests_auth import PingOneAuth
 
 
 def fetch_orders(api_url):

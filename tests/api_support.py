@@ -16,7 +16,8 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from django_pingone_authorize import access_tokens, client_tokens
+from django_pingone_authorize.api import access_tokens
+from django_pingone_authorize.api import client_credentials as client_tokens
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import sign_on
 from django_pingone_authorize.testing.standin import DEMO_SUB

@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from django_pingone_authorize.api.drf import HasScope, IsPingOneUser, PingOneTokenAuthentication
+from django_pingone_authorize.api.principals import PingOneClient
 from django_pingone_authorize.decorators import pingone_token_required
-from django_pingone_authorize.drf import HasScope, IsPingOneUser, PingOneTokenAuthentication
-from django_pingone_authorize.principals import PingOneClient
 from tests.api_examples import OrderList, api, order_list
 
 

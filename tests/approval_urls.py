@@ -11,12 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views import View
 
-from django_pingone_authorize.approval import (
-    ApprovalRequiredMixin,
-    approval_required,
-    consume_approval,
-    request_approval,
-)
+from django_pingone_authorize import ApprovalRequiredMixin, approval_required, consume_approval, request_approval
 
 
 def details(data: Mapping[str, Any]) -> dict[str, str]:

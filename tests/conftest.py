@@ -8,7 +8,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.core.cache import caches
 
-from django_pingone_authorize import access_tokens, client_tokens, discovery, jwks, shared_cache
+from django_pingone_authorize.api import access_tokens
+from django_pingone_authorize.api import client_credentials as client_tokens
+from django_pingone_authorize.provider import discovery, shared_cache
+from django_pingone_authorize.provider import signing_keys as jwks
 
 pytest_plugins = ["tests.op_server", "tests.redis_server"]
 

@@ -49,9 +49,10 @@ from django.http import HttpResponse
 from django.test import Client
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm, get_default_algorithms
 
-from django_pingone_authorize import discovery, jwks
 from django_pingone_authorize.errors import PROVIDER_DOWN_STATUS
 from django_pingone_authorize.layout import PingOneLayout
+from django_pingone_authorize.provider import discovery
+from django_pingone_authorize.provider import signing_keys as jwks
 
 ENV_ID = "0d5e3c1a-7a41-4e43-9c55-3f0c5b3c7e11"
 CLIENT_ID = "hostile-tests-client"

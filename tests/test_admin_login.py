@@ -12,7 +12,7 @@ from django.contrib.admin import AdminSite
 from django.contrib.auth.models import User
 from django.test import Client
 
-from django_pingone_authorize import admin_login
+from django_pingone_authorize import admin as admin_login
 from django_pingone_authorize.checks import check_admin_and_groups_settings
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import sign_on

@@ -17,8 +17,8 @@ from django.core.management import call_command
 from django.test import Client
 from hypothesis import strategies as st
 
-from django_pingone_authorize import access_tokens
-from django_pingone_authorize.access_tokens import AccessTokenError, validate_access_token
+from django_pingone_authorize.api import access_tokens
+from django_pingone_authorize.api.access_tokens import AccessTokenError, validate_access_token
 from django_pingone_authorize.checks import check_api_settings
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.standin import DEMO_SUB
@@ -128,7 +128,7 @@ def test_rotated_keys_are_fetched_once(client: Client, api_standin: PingOneStand
 
 def test_the_e2e_sign_on_and_its_access_token(client: Client, settings: Any, api_standin: PingOneStandIn) -> None:
     """Sign on through the app (the backend fills the identity table), then call the API with the token."""
-    from django_pingone_authorize.session_tokens import get_tokens
+    from django_pingone_authorize.sessions.token_store import get_tokens
     from tests.test_e2e_standin import full_sign_on
 
     configure(settings, api_standin, STORE_TOKENS=True, SCOPE="openid profile orders:read")

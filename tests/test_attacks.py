@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from django_pingone_authorize import pending
-from django_pingone_authorize.session_tokens import SESSION_KEY as TOKENS_KEY
+from django_pingone_authorize.sessions.token_store import SESSION_KEY as TOKENS_KEY
+from django_pingone_authorize.sign_on import pending
 from tests.hostile_provider import (
     CALLBACK,
     DROP,

@@ -14,8 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 
-from django_pingone_authorize import authorize
-from django_pingone_authorize.authorize import (
+from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.errors import ProviderError, SignOnError
+from django_pingone_authorize.oidc import authorize
+from django_pingone_authorize.oidc.authorize import (
     AuthorizeRequest,
     SignOnRequirement,
     authorize_params,
@@ -25,9 +27,7 @@ from django_pingone_authorize.authorize import (
     request_object,
     requested,
 )
-from django_pingone_authorize.conf import AliasConfig
-from django_pingone_authorize.discovery import ProviderMetadata
-from django_pingone_authorize.errors import ProviderError, SignOnError
+from django_pingone_authorize.provider.discovery import ProviderMetadata
 
 ISSUER = "https://auth.pingone.com/abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6/as"
 SECRET = "a-client-secret-that-is-long-enough-for-hs256-and-more"

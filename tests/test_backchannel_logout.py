@@ -11,8 +11,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from django_pingone_authorize.logout_token import BACKCHANNEL_LOGOUT_EVENT
-from django_pingone_authorize.session_index import PingOneSession
+from django_pingone_authorize.oidc.logout_token import BACKCHANNEL_LOGOUT_EVENT
+from django_pingone_authorize.sessions.session_index import PingOneSession
 from tests.hostile_provider import CLIENT_ID, SUBJECT, HostileProvider, rsa_key
 
 pytestmark = pytest.mark.django_db

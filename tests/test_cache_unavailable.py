@@ -12,8 +12,8 @@ import requests
 from django.core.cache import caches
 from django.test import Client
 
-from django_pingone_authorize import shared_cache
-from django_pingone_authorize.shared_cache import cache_key
+from django_pingone_authorize.provider import shared_cache
+from django_pingone_authorize.provider.shared_cache import cache_key
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import AuthorizationResponse, sign_on
 from tests.redis_server import RedisServer

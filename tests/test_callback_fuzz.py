@@ -20,9 +20,10 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from django_pingone_authorize import discovery, jwks
 from django_pingone_authorize.errors import PROVIDER_DOWN_STATUS
-from django_pingone_authorize.shared_cache import cache_key
+from django_pingone_authorize.provider import discovery
+from django_pingone_authorize.provider import signing_keys as jwks
+from django_pingone_authorize.provider.shared_cache import cache_key
 from tests.hostile_provider import (
     CALLBACK,
     CLIENT_ID,

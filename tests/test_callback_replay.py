@@ -10,7 +10,7 @@ import pytest
 import requests
 from django.test import Client
 
-from django_pingone_authorize import completed
+from django_pingone_authorize.sign_on import completed
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import AuthorizationResponse, sign_on
 

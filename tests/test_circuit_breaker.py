@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 
-from django_pingone_authorize import circuit_breaker as cb
-from django_pingone_authorize import shared_cache
 from django_pingone_authorize.errors import ProviderError
+from django_pingone_authorize.provider import circuit_breaker as cb
+from django_pingone_authorize.provider import shared_cache
 
 URL = "https://auth.pingone.com/env-1/as/token"
 OTHER_ENV = "https://auth.pingone.com/env-2/as/token"

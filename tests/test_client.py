@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from django_pingone_authorize import client
-from django_pingone_authorize.client import MAX_BODY_BYTES, request_json
 from django_pingone_authorize.errors import ProviderError
+from django_pingone_authorize.provider import http as client
+from django_pingone_authorize.provider.http import MAX_BODY_BYTES, request_json
 
 
 class Scripted(ThreadingHTTPServer):
@@ -118,7 +118,7 @@ def test_only_the_expected_statuses_are_success(provider: Scripted) -> None:
 def test_an_oauth_error_is_passed_on_printable_and_only_its_code_logged(
     provider: Scripted, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="django_pingone_authorize.client")
+    caplog.set_level(logging.WARNING, logger="django_pingone_authorize.provider.http")
     answers(provider, 400, {"error": "invalid_grant", "error_description": "code used\nFAKE LOG LINE"})
     error = failure(url=f"{provider.url}/as/token")
     assert (error.reason, error.status, error.error) == ("provider_refused", 400, "invalid_grant")

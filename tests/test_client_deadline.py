@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from django_pingone_authorize import client
 from django_pingone_authorize.errors import ProviderError
+from django_pingone_authorize.provider import http as client
 
 TIMEOUT = 1.0
 MARGIN = 0.5  # thread scheduling on a busy machine; a per-read timeout would take the whole drip (20 s)

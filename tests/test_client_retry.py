@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from django_pingone_authorize import client
 from django_pingone_authorize.errors import ProviderError
+from django_pingone_authorize.provider import http as client
 
 BODY = b'{"ok": true}'
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)

@@ -12,12 +12,12 @@ import requests
 from django.core.cache import cache
 
 import django_pingone_authorize
-from django_pingone_authorize import client_tokens
-from django_pingone_authorize.access_tokens import validate_access_token
-from django_pingone_authorize.client_tokens import get_client_token
+from django_pingone_authorize.api import client_credentials as client_tokens
+from django_pingone_authorize.api.access_tokens import validate_access_token
+from django_pingone_authorize.api.client_credentials import get_client_token
+from django_pingone_authorize.api.requests_auth import PingOneAuth
 from django_pingone_authorize.conf import get_alias
 from django_pingone_authorize.errors import ProviderError
-from django_pingone_authorize.requests_auth import PingOneAuth
 from django_pingone_authorize.testing import PingOneStandIn
 from tests.api_support import configure
 

@@ -11,8 +11,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from django_pingone_authorize import conf, discovery, jwks, shared_cache
+from django_pingone_authorize import conf
 from django_pingone_authorize.conf import DEFAULTS, AliasConfig, get_alias, normalise
+from django_pingone_authorize.provider import discovery, shared_cache
+from django_pingone_authorize.provider import signing_keys as jwks
 
 ENV = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
 

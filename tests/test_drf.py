@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from django_pingone_authorize.drf import HasScope
+from django_pingone_authorize.api.drf import HasScope
 from django_pingone_authorize.testing import PingOneStandIn
 from tests.api_support import (
     AUDIENCE,
@@ -114,9 +114,9 @@ def test_drf_is_imported_only_by_the_drf_module() -> None:
 
     code = (
         "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'tests.settings'; django.setup(); "
-        "import django_pingone_authorize.access_tokens, django_pingone_authorize.middleware, "
-        "django_pingone_authorize.decorators, django_pingone_authorize.requests_auth, "
-        "django_pingone_authorize.client_tokens, django_pingone_authorize.principals, "
+        "import django_pingone_authorize.api.access_tokens, django_pingone_authorize.middleware, "
+        "django_pingone_authorize.decorators, django_pingone_authorize.api.requests_auth, "
+        "django_pingone_authorize.api.client_credentials, django_pingone_authorize.api.principals, "
         "django_pingone_authorize.checks, django_pingone_authorize.urls; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rest_framework', 'ninja')))"
     )

@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from django_pingone_authorize.models import PingOneIdentity
-from django_pingone_authorize.session_tokens import get_tokens
+from django_pingone_authorize.sessions.token_store import get_tokens
 from tests.html_forms import parse_page
 from tests.op_driver import AuthorizationResponse, sign_off_at_op, sign_on_at_op
 from tests.op_server import OidcProvider

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 
-from django_pingone_authorize.session_tokens import get_tokens
+from django_pingone_authorize.sessions.token_store import get_tokens
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import AuthorizationResponse, parse_autosubmit_form, sign_on
 
@@ -162,7 +162,7 @@ def test_steady_state_is_one_outbound_call_per_sign_on(
 def test_key_rotation_fetches_the_jwks_once_more(
     client: Client, settings: Any, pingone_standin: PingOneStandIn, monkeypatch: Any
 ) -> None:
-    from django_pingone_authorize import jwks
+    from django_pingone_authorize.provider import signing_keys as jwks
 
     monkeypatch.setattr(jwks, "REFETCH_INTERVAL", 0.0)
     configure(settings, pingone_standin)

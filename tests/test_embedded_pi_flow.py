@@ -13,7 +13,7 @@ import pytest
 import requests
 from django.test import Client
 
-from django_pingone_authorize.pending import SESSION_KEY
+from django_pingone_authorize.sign_on.pending import SESSION_KEY
 from django_pingone_authorize.testing import DEMO_PROVIDER_ID, PingOneStandIn
 from django_pingone_authorize.testing.driver import SignOnError as DriverStopped
 from django_pingone_authorize.testing.driver import sign_on
@@ -274,8 +274,8 @@ def test_step_up_travels_to_the_hosted_page_and_through_a_restart(client: Client
     the provider buttons (a redirect sign-on), and a new flow after the first one expired."""
     from urllib.parse import parse_qs
 
-    from django_pingone_authorize.authorize import SignOnRequirement
-    from django_pingone_authorize.step_up import make_step_up
+    from django_pingone_authorize.oidc.authorize import SignOnRequirement
+    from django_pingone_authorize.sign_on.requirements import make_step_up
 
     asked = make_step_up("default", SignOnRequirement(acr_values=("Multi_Factor",), max_age=60, prompt_login=True))
     url = start(client, step_up=asked)
@@ -311,7 +311,7 @@ def test_external_provider_under_multi_factor_still_asks_the_second_factor(
 ) -> None:
     """A provider's sign-on satisfies the first factor only: under ``Multi_Factor`` the stand-in (as a PingOne
     sign-on policy would) asks the one-time code too, and the ID token's ``acr`` is checked against the ask."""
-    from django_pingone_authorize.session_tokens import get_sign_on_facts
+    from django_pingone_authorize.sessions.token_store import get_sign_on_facts
 
     settings.PINGONE_AUTHORIZE = {
         "default": embedded_standin.settings(RESPONSE_MODE="pi.flow", REDIRECT_URI=CALLBACK, ACR_VALUES="Multi_Factor")

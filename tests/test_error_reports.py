@@ -17,9 +17,11 @@ from django.core.signals import got_request_exception
 from django.test import Client
 from django.views.debug import ExceptionReporter
 
-from django_pingone_authorize import authorize, flows_api, signon
 from django_pingone_authorize.conf import get_alias
-from django_pingone_authorize.session_tokens import get_tokens
+from django_pingone_authorize.oidc import authorize
+from django_pingone_authorize.provider import flows_api
+from django_pingone_authorize.sessions.token_store import get_tokens
+from django_pingone_authorize.sign_on import complete as signon
 from django_pingone_authorize.signals import sign_on_succeeded
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import AuthorizationResponse, sign_on

@@ -10,7 +10,7 @@ import pytest
 
 from django_pingone_authorize.conf import get_alias
 from django_pingone_authorize.errors import ProviderError
-from django_pingone_authorize.flows_api import Flow, FlowProvider, api_error_message, read_flow
+from django_pingone_authorize.provider.flows_api import Flow, FlowProvider, api_error_message, read_flow
 
 AUTH = "https://auth.pingone.com"
 

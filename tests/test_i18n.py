@@ -25,7 +25,7 @@ from django.utils.translation import pgettext_lazy
 
 import django_pingone_authorize
 from django_pingone_authorize.errors import PROVIDER_DOWN_MESSAGE, ProviderError, SignOnError, TokenValidationError
-from django_pingone_authorize.flows_api import Flow
+from django_pingone_authorize.provider.flows_api import Flow
 from django_pingone_authorize.testing import PingOneStandIn
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_the_error_page_in_german(german: Client, caplog: pytest.LogCaptureFixtu
 
 def test_a_cancel_in_german(rf: RequestFactory) -> None:
     """PingOne's ``access_denied`` (the visitor cancelled on its page) has the neutral heading."""
-    from django_pingone_authorize.error_page import failure_response  # after the views: they import it
+    from django_pingone_authorize.pages import failure_response  # after the views: they import it
 
     request = rf.get("/pingone/callback/")
     with translation.override("de"):

@@ -20,11 +20,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from django_pingone_authorize import id_token
 from django_pingone_authorize.conf import AliasConfig
-from django_pingone_authorize.discovery import ProviderMetadata
 from django_pingone_authorize.errors import TokenValidationError
-from django_pingone_authorize.id_token import MAX_TOKEN_LENGTH, token_hash, validate_id_token
+from django_pingone_authorize.oidc import id_token
+from django_pingone_authorize.oidc.id_token import MAX_TOKEN_LENGTH, token_hash, validate_id_token
+from django_pingone_authorize.provider.discovery import ProviderMetadata
 
 NOW = float(int(time.time()))  # PyJWT checks exp, nbf and iat against the real clock
 ISSUER = "https://auth.pingone.com/abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6/as"

@@ -19,10 +19,10 @@ import pytest
 import requests
 from django.test import Client
 
-from django_pingone_authorize import jwks
 from django_pingone_authorize.conf import AliasConfig, get_alias
-from django_pingone_authorize.discovery import ProviderMetadata, get_metadata
 from django_pingone_authorize.errors import TokenValidationError
+from django_pingone_authorize.provider import signing_keys as jwks
+from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import sign_on
 from tests.redis_server import RedisServer
@@ -143,9 +143,9 @@ WORKER = textwrap.dedent(
 
     django.setup()
 
-    from django_pingone_authorize import jwks
+    from django_pingone_authorize.provider import signing_keys as jwks
     from django_pingone_authorize.conf import get_alias
-    from django_pingone_authorize.discovery import get_metadata
+    from django_pingone_authorize.provider.discovery import get_metadata
     from django_pingone_authorize.errors import TokenValidationError
 
     config = get_alias()

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 
-from django_pingone_authorize import pending
-from django_pingone_authorize.pending import SESSION_KEY
+from django_pingone_authorize.sign_on import pending
+from django_pingone_authorize.sign_on.pending import SESSION_KEY
 from tests.html_forms import parse_page
 
 ENV = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"

@@ -9,7 +9,7 @@ from django.test import Client
 from ninja import NinjaAPI
 from ninja.testing import TestClient
 
-from django_pingone_authorize.ninja import PingOneBearer
+from django_pingone_authorize.api.ninja import PingOneBearer
 from django_pingone_authorize.testing import PingOneStandIn
 from tests.api_support import (
     BAD_IDS,

@@ -14,7 +14,8 @@ import pytest
 import requests
 from django.test import Client
 
-from django_pingone_authorize import circuit_breaker, client, stale_if_error
+from django_pingone_authorize.provider import circuit_breaker, stale_if_error
+from django_pingone_authorize.provider import http as client
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import sign_on
 

@@ -10,8 +10,8 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
+from django_pingone_authorize.pages import protect_page
 from django_pingone_authorize.testing import PingOneStandIn
-from django_pingone_authorize.views.page_headers import protect_page
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from django_pingone_authorize import jwks
 from django_pingone_authorize.models import PingOneIdentity
+from django_pingone_authorize.provider import signing_keys as jwks
 from tests.hostile_provider import (
     CLIENT_ID,
     CLIENT_SECRET,

@@ -16,8 +16,8 @@ import pytest
 import requests
 from django.test import Client
 
-from django_pingone_authorize import token_refresh
-from django_pingone_authorize.session_tokens import get_tokens
+from django_pingone_authorize.sessions import refresh as token_refresh
+from django_pingone_authorize.sessions.token_store import get_tokens
 from tests.op_driver import sign_off_at_op, sign_on_at_op
 from tests.op_server import OidcProvider
 from tests.test_e2e_oidc_provider import alias_for, come_back, start

@@ -15,8 +15,8 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client, override_settings
 
-from django_pingone_authorize.session_index import PingOneSession
-from django_pingone_authorize.session_tokens import SESSION_KEY, get_tokens
+from django_pingone_authorize.sessions.session_index import PingOneSession
+from django_pingone_authorize.sessions.token_store import SESSION_KEY, get_tokens
 from django_pingone_authorize.testing import DEMO_SUB, PingOneStandIn, sign_on
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.lifecycle_urls")]

@@ -18,16 +18,12 @@ from django.test import Client
 from django.urls import include, path
 from django.views import View
 
-from django_pingone_authorize import session_tokens
-from django_pingone_authorize.authorize import SignOnRequirement
-from django_pingone_authorize.pending import SESSION_KEY, PendingSignOn
-from django_pingone_authorize.step_up import (
-    STEP_UP_SALT,
-    PingOneRequiredMixin,
-    make_step_up,
-    pingone_required,
-    read_step_up,
-)
+from django_pingone_authorize.decorators import pingone_required
+from django_pingone_authorize.mixins import PingOneRequiredMixin
+from django_pingone_authorize.oidc.authorize import SignOnRequirement
+from django_pingone_authorize.sessions import token_store as session_tokens
+from django_pingone_authorize.sign_on.pending import SESSION_KEY, PendingSignOn
+from django_pingone_authorize.sign_on.requirements import STEP_UP_SALT, make_step_up, read_step_up
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import AuthorizationResponse, parse_autosubmit_form, sign_on
 from tests.hostile_provider import (
@@ -207,8 +203,8 @@ def test_a_request_object_carries_only_the_merged_values(hostile_fixed: HostileP
 
 
 def test_site_specific_extras_cannot_replace_what_was_asked(hostile_fixed: HostileProvider) -> None:
-    from django_pingone_authorize import authorize
     from django_pingone_authorize.conf import get_alias
+    from django_pingone_authorize.oidc import authorize
 
     config = get_alias("default")
     entry = authorize.new_pending(config, redirect_uri="https://site.example/cb", next_url=None, max_age=2)

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from django.test import Client, RequestFactory
 
-from django_pingone_authorize import token_refresh, token_store
 from django_pingone_authorize.errors import ProviderError
-from django_pingone_authorize.session_tokens import get_tokens
+from django_pingone_authorize.sessions import refresh as token_refresh
+from django_pingone_authorize.sessions import token_store
+from django_pingone_authorize.sessions.token_store import get_tokens
 from tests.hostile_provider import Call, Grant, HostileProvider, Reply, rsa_key
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.lifecycle_urls")]

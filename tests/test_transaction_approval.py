@@ -15,9 +15,10 @@ import pytest
 import requests
 from django.test import Client
 
-from django_pingone_authorize.approval import SESSION_KEY, Transaction, consume_approval
-from django_pingone_authorize.client_ip import client_ip
+from django_pingone_authorize.approval import Transaction, consume_approval
+from django_pingone_authorize.approval.pending import SESSION_KEY
 from django_pingone_authorize.models import PingOneIdentity
+from django_pingone_authorize.sign_on.client_ip import client_ip
 from django_pingone_authorize.testing import PingOneStandIn
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.approval_urls")]
@@ -445,7 +446,7 @@ def test_approval_expires(
     sign_on(client, "ann")
     standin.add_device("ann", "EMAIL", otp=CODE)
     approve(client, standin)
-    monkeypatch.setattr(approval, "_now", lambda: time.time() + 61)
+    monkeypatch.setattr(approval.pending, "now", lambda: time.time() + 61)
     assert client.get(DONE).status_code == 403
 
 
@@ -521,7 +522,7 @@ def test_an_alias_without_a_secret_cannot_ask(client: Client, standin: PingOneSt
 
 def test_devices_from_pingone_are_checked(settings: Any) -> None:
     from django_pingone_authorize.conf import get_alias
-    from django_pingone_authorize.flows_api import Flow, read_flow
+    from django_pingone_authorize.provider.flows_api import Flow, read_flow
 
     config = get_alias()
     body = {
@@ -545,7 +546,8 @@ def test_devices_from_pingone_are_checked(settings: Any) -> None:
 def test_client_context_goes_in_the_request_object(
     client: Client, standin: PingOneStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django_pingone_authorize import approval, flows_api
+    from django_pingone_authorize import approval
+    from django_pingone_authorize.provider import flows_api
 
     sent: list[dict[str, str]] = []
     sign_on(client, "ann")

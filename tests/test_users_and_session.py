@@ -12,7 +12,7 @@ from django.test import Client
 
 from django_pingone_authorize.backends import PingOneBackend
 from django_pingone_authorize.models import PingOneIdentity
-from django_pingone_authorize.session_tokens import get_tokens
+from django_pingone_authorize.sessions.token_store import get_tokens
 from django_pingone_authorize.signals import sign_on_failed, sign_on_succeeded
 from django_pingone_authorize.testing import DEMO_SUB, PingOneStandIn
 from django_pingone_authorize.testing.driver import sign_on

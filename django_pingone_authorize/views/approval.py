@@ -24,14 +24,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from django_pingone_authorize import approval as approvals
-from django_pingone_authorize import flows_api
-from django_pingone_authorize.approval import PendingApproval
+from django_pingone_authorize.approval import pending as approvals
+from django_pingone_authorize.approval.complete import complete_approval
+from django_pingone_authorize.approval.pending import PendingApproval
+from django_pingone_authorize.approval.request import approval_url
 from django_pingone_authorize.conf import AliasConfig, get_alias
-from django_pingone_authorize.error_page import failure_response
 from django_pingone_authorize.errors import SignOnError
-from django_pingone_authorize.flows_api import Flow, StepAnswer
-from django_pingone_authorize.views.page_headers import protect_page
+from django_pingone_authorize.pages import failure_response, protect_page
+from django_pingone_authorize.provider import flows_api
+from django_pingone_authorize.provider.flows_api import Flow, StepAnswer
 
 logger = logging.getLogger("django_pingone_authorize")
 
@@ -152,7 +153,7 @@ class ApprovalView(View):
             "template": approval.template,
             "variant": approval.variant,
             "variables": sorted(approval.variables.items()),
-            "action_url": approvals.approval_url(approval.state),
+            "action_url": approval_url(approval.state),
             "back_url": approval.back_url,
             "refresh_seconds": PUSH_REFRESH_SECONDS,
         }
@@ -192,7 +193,7 @@ class ApprovalView(View):
     def advance(self, request: HttpRequest, config: AliasConfig, approval: PendingApproval, flow: Flow) -> HttpResponse:
         approval.flow, approval.message = flow, ""
         if flow.status == COMPLETED:
-            approvals.complete_approval(request, config, approval)
+            complete_approval(request, config, approval)
             logger.info(
                 "PingOne approved a %s/%s transaction (alias %s)", approval.template, approval.variant, config.alias
             )
@@ -207,4 +208,4 @@ class ApprovalView(View):
                 )
             raise SignOnError("approval_denied", _("The approval was denied on your device."), status=403)
         approvals.save(request.session, approval)
-        return HttpResponseRedirect(approvals.approval_url(approval.state))  # post/redirect/get
+        return HttpResponseRedirect(approval_url(approval.state))  # post/redirect/get

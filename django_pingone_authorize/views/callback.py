@@ -11,7 +11,6 @@ which ends embedded (``pi.flow``) sign-ons through the same methods.
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Any
 
 from django.conf import settings
@@ -27,30 +26,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from django_pingone_authorize import authorization_response, completed, pending
-from django_pingone_authorize.authorization_response import RESPONSE_PARAMS, response_params
 from django_pingone_authorize.conf import get_alias
 from django_pingone_authorize.errors import SignOnError
-from django_pingone_authorize.views.page_headers import protect_page
+from django_pingone_authorize.oidc.authorization_response import RESPONSE_PARAMS, response_params
+from django_pingone_authorize.pages import protect_page
+from django_pingone_authorize.sign_on import completed, pending
 from django_pingone_authorize.views.sign_on_steps import SignOnStepsMixin
 
 logger = logging.getLogger(__name__)
 
 HOP_FIELD = "_pingone_hop"
 CLEANSED = SafeExceptionReporterFilter.cleansed_substitute  # what Django's error reports show for a secret
-# Moved to ``authorization_response``; importable from here until 0.3 (the views no longer hold protocol code).
-_MOVED = ("response_params", "check_issuer", "PROTECTED_CLAIMS", "MAX_PARAM_LENGTH")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        warnings.warn(
-            f"django_pingone_authorize.views.callback.{name} moved to django_pingone_authorize.authorization_response",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(authorization_response, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def hide_code_from_error_reports(request: HttpRequest) -> None:

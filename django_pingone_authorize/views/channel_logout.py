@@ -25,10 +25,10 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
-from django_pingone_authorize import session_index
 from django_pingone_authorize.conf import aliases, get_alias
 from django_pingone_authorize.errors import ProviderError
-from django_pingone_authorize.logout_token import LogoutTokenError, validate_logout_token
+from django_pingone_authorize.oidc.logout_token import LogoutTokenError, validate_logout_token
+from django_pingone_authorize.sessions import session_index
 
 logger = logging.getLogger(__name__)
 

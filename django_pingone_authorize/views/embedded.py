@@ -20,8 +20,6 @@ Their buttons (and any flow that asks for external authentication) start a redir
 from __future__ import annotations
 
 import logging
-import warnings
-from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -36,17 +34,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from django_pingone_authorize import authorize, flows_api, pending
-from django_pingone_authorize.authorization_response import check_state
-from django_pingone_authorize.client_ip import client_ip
 from django_pingone_authorize.conf import AliasConfig, get_alias
-from django_pingone_authorize.discovery import ProviderMetadata, get_metadata
-from django_pingone_authorize.error_page import failure_response
 from django_pingone_authorize.errors import SignOnError
-from django_pingone_authorize.flows_api import Flow
-from django_pingone_authorize.pending import PendingSignOn
-from django_pingone_authorize.step_up import make_step_up
-from django_pingone_authorize.views.page_headers import protect_page
+from django_pingone_authorize.oidc.authorization_response import check_state
+from django_pingone_authorize.pages import protect_page
+from django_pingone_authorize.provider import flows_api
+from django_pingone_authorize.provider.flows_api import Flow
+from django_pingone_authorize.sign_on import pending
+from django_pingone_authorize.sign_on.embedded import carried_requirement, restart, signon_url
+from django_pingone_authorize.sign_on.pending import PendingSignOn
 from django_pingone_authorize.views.sign_on_steps import SignOnStepsMixin
 
 logger = logging.getLogger(__name__)
@@ -76,80 +72,6 @@ TEMPLATES = {
 }
 EXPIRED_MESSAGE = _("Your sign-on took too long and was restarted. Please try again.")
 FALLBACK_TEMPLATE = "django_pingone_authorize/embedded/fallback.html"
-# Moved to ``flows_api``; importable from here until 0.3 (the views no longer speak the flows API).
-_MOVED = ("read_flow", "api_error_message", "FLOW_ID", "ACTION_MEDIA_TYPE")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        warnings.warn(
-            f"django_pingone_authorize.views.embedded.{name} moved to django_pingone_authorize.flows_api",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(flows_api, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# -- starting --------------------------------------------------------------------------------------
-
-
-def signon_url(state: str) -> str:
-    return reverse("pingone:signon", args=[state])
-
-
-@sensitive_variables("sign_on", "params")  # the PKCE verifier, the request object
-def start_embedded_sign_on(
-    request: HttpRequest,
-    config: AliasConfig,
-    metadata: ProviderMetadata,
-    sign_on: PendingSignOn,
-    extra: dict[str, str],
-    *,
-    message: str = "",
-) -> HttpResponse:
-    """Ask PingOne for a pi.flow flow, remember it with the pending sign-on, show its first step.
-    ``extra`` holds the authorize request's per-request parameters (``login_hint``...)."""
-    try:
-        # PingOne sees this server's address: the end user's goes in the signed request object, if any.
-        remote_ip = client_ip(request, config.TRUSTED_PROXIES)
-        params = authorize.build(config, metadata, sign_on, extra, remote_ip=remote_ip).params
-        sign_on.flow, sign_on.flow_cookies = flows_api.start(config, metadata, params)
-    except SignOnError as error:
-        return failure_response(request, error, config.alias, back_url=sign_on.next_url)
-    sign_on.message, sign_on.typed_username = message, ""
-    pending.add(request.session, sign_on, ttl=config.PENDING_TTL, cap=config.PENDING_MAX)
-    return HttpResponseRedirect(signon_url(sign_on.state))
-
-
-def restart(request: HttpRequest, config: AliasConfig, old: PendingSignOn, message: str) -> HttpResponse:
-    """A flow PingOne no longer knows (expired after 15 minutes): start a new one for the same alias."""
-    pending.pop(request.session, old.state)
-    metadata = get_metadata(config)
-    sign_on = authorize.new_pending(
-        config,
-        redirect_uri=old.redirect_uri,
-        next_url=old.next_url,
-        max_age=old.max_age,
-        acr_values=old.acr_values,
-        prompt=old.prompt,
-    )
-    return start_embedded_sign_on(request, config, metadata, sign_on, {}, message=message)
-
-
-def carried_requirement(config: AliasConfig, sign_on: PendingSignOn) -> str:
-    """This sign-on's ``acr_values``/``max_age``/``prompt=login`` as a signed step-up value ("" when it asks
-    nothing beyond the alias's own), for the forms that start a redirect sign-on in its place."""
-    requirement = authorize.SignOnRequirement(
-        acr_values=sign_on.acr_values,
-        max_age=sign_on.max_age,
-        prompt_login="login" in (sign_on.prompt or "").split(),
-    )
-    if requirement == authorize.SignOnRequirement():
-        return ""
-    return make_step_up(config.alias, requirement)
-
-
 # -- each step -------------------------------------------------------------------------------------
 
 

@@ -12,60 +12,27 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_variables
 
-from django_pingone_authorize import authorize, pending
 from django_pingone_authorize.conf import DEFAULT_ALIAS, PER_REQUEST_PARAMS, AliasConfig, get_alias
-from django_pingone_authorize.discovery import ProviderMetadata, get_metadata
-from django_pingone_authorize.error_page import failure_response
 from django_pingone_authorize.errors import SignOnError
-from django_pingone_authorize.pending import PendingSignOn
-from django_pingone_authorize.step_up import STEP_UP_FIELD, read_step_up
-from django_pingone_authorize.views.page_headers import protect_page
-
-
-def safe_next_url(request: HttpRequest, value: str | None) -> str | None:
-    """``value`` if it is a same-site URL Django's ``url_has_allowed_host_and_scheme`` accepts."""
-    if not value:
-        return None
-    # build_absolute_uri("/") reuses the host this request already validated (no second get_host()).
-    host = urlsplit(request.build_absolute_uri("/")).netloc
-    if url_has_allowed_host_and_scheme(value, allowed_hosts={host}, require_https=request.is_secure()):
-        return value
-    return None
-
-
-@functools.lru_cache(maxsize=32)
-def _callback_path(urlconf: str | None, script_prefix: str) -> str:
-    return reverse("pingone:callback", urlconf=urlconf)
-
-
-def callback_uri(request: HttpRequest, config: AliasConfig) -> str:
-    """``REDIRECT_URI``, or the absolute URL of ``pingone:callback`` (its path memoised per URLconf)."""
-    if config.REDIRECT_URI:
-        return config.REDIRECT_URI
-    return request.build_absolute_uri(_callback_path(get_urlconf(), get_script_prefix()))
-
-
-@receiver(setting_changed)
-def _forget_callback_path(*, setting: str, **kwargs: Any) -> None:
-    if setting == "ROOT_URLCONF":
-        _callback_path.cache_clear()
-
+from django_pingone_authorize.oidc import authorize
+from django_pingone_authorize.pages import failure_response, protect_page
+from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
+from django_pingone_authorize.redirects import callback_uri, safe_next_url
+from django_pingone_authorize.sign_on import pending
+from django_pingone_authorize.sign_on.embedded import start_embedded_sign_on
+from django_pingone_authorize.sign_on.pending import PendingSignOn
+from django_pingone_authorize.sign_on.requirements import STEP_UP_FIELD, read_step_up
 
 # What ``never_cache`` sends, as constants (an ``Expires`` in the past means the same as its "now").
 NEVER_CACHE_HEADERS = {
@@ -186,6 +153,4 @@ class LoginView(View):
         sign_on: PendingSignOn,
         extra: dict[str, str],
     ) -> HttpResponse:
-        from django_pingone_authorize.views.embedded import start_embedded_sign_on
-
         return start_embedded_sign_on(request, config, metadata, sign_on, extra)

@@ -20,11 +20,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_variables
 
-from django_pingone_authorize import revocation, token_store
 from django_pingone_authorize.conf import get_alias
-from django_pingone_authorize.discovery import get_metadata
 from django_pingone_authorize.errors import SignOnError
-from django_pingone_authorize.session_tokens import get_tokens
+from django_pingone_authorize.provider.discovery import get_metadata
+from django_pingone_authorize.sessions import revocation, token_store
+from django_pingone_authorize.sessions.token_store import get_tokens
 
 logger = logging.getLogger(__name__)
 

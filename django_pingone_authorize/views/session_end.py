@@ -13,8 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from django_pingone_authorize.conf import DEFAULT_ALIAS, aliases
-from django_pingone_authorize.logout_everywhere import logout_everywhere
-from django_pingone_authorize.views.page_headers import protect_page
+from django_pingone_authorize.pages import protect_page
+from django_pingone_authorize.sessions.logout_everywhere import logout_everywhere
 
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")

@@ -7,12 +7,12 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.debug import sensitive_variables
 
-from django_pingone_authorize import signon
 from django_pingone_authorize.conf import AliasConfig
-from django_pingone_authorize.error_page import failure_response
 from django_pingone_authorize.errors import SignOnError
-from django_pingone_authorize.pending import PendingSignOn
-from django_pingone_authorize.signon import SignOnResult
+from django_pingone_authorize.pages import failure_response
+from django_pingone_authorize.sign_on import complete as signon
+from django_pingone_authorize.sign_on.complete import SignOnResult
+from django_pingone_authorize.sign_on.pending import PendingSignOn
 
 
 class SignOnStepsMixin:

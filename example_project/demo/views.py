@@ -7,9 +7,13 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
-from django_pingone_authorize.approval import consume_approval, request_approval
-from django_pingone_authorize.session_tokens import get_sign_on_facts, get_tokens
-from django_pingone_authorize.step_up import pingone_required
+from django_pingone_authorize import (
+    consume_approval,
+    get_sign_on_facts,
+    get_tokens,
+    pingone_required,
+    request_approval,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -180,7 +180,7 @@ def caller(handler: Any, path: str, token: str | None, scheme: str = "Bearer") -
 
 def afresh(call: Callable[[], float]) -> Callable[[], float]:
     """The call with this process's memo of validated tokens emptied first (signature and claims checked)."""
-    from django_pingone_authorize import access_tokens
+    from django_pingone_authorize.api import access_tokens
 
     def call_afresh() -> float:
         access_tokens.reset_caches()

@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_pingone_authorize.drf import HasScope, PingOneTokenAuthentication
+from django_pingone_authorize.api.drf import HasScope, PingOneTokenAuthentication
 
 
 class Floor(APIView):

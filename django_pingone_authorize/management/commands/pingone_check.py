@@ -8,8 +8,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_pingone_authorize.checks.environment import Finding, check_environment
 from django_pingone_authorize.conf import aliases, get_alias
-from django_pingone_authorize.environment_check import Finding, check_environment
 
 
 class Command(BaseCommand):

@@ -1,0 +1,65 @@
+"""The Django admin's login page and groups from claims (``admin.py``, ``backends.sync_groups``):
+``pingone.E100``-``E104``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.core.checks import CheckMessage, Error, Tags, register
+
+from django_pingone_authorize.checks.base import (
+    _each_alias,
+    _strings,
+)
+
+
+def check_admin_and_groups(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    admin_login = values["ADMIN_LOGIN"]
+    if not (isinstance(admin_login, bool) or admin_login == "only"):
+        yield Error(
+            f"{where}['ADMIN_LOGIN'] must be False, True or 'only', not {values['ADMIN_LOGIN']!r}.",
+            hint="True adds this alias's sign-on button to the admin's login page; 'only' also refuses the "
+            "admin's password login.",
+            id="pingone.E100",
+        )
+    claim = values["GROUPS_CLAIM"]
+    if claim is not None and (not isinstance(claim, str) or not claim):
+        yield Error(
+            f"{where}['GROUPS_CLAIM'] must be the name of a claim (e.g. 'groups') or None.",
+            hint="PingOne sends the claim your application's attribute mapping names (see the Groups how-to).",
+            id="pingone.E101",
+        )
+    group_map = values["GROUP_MAP"]
+    if group_map is not None and not (
+        isinstance(group_map, Mapping)
+        and all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in group_map.items())
+    ):
+        yield Error(
+            f"{where}['GROUP_MAP'] must be a dict of claim values to Django group names.",
+            hint="E.g. {'Editors': 'editors'}: a user whose claim holds 'Editors' is put in the Django group "
+            "'editors' (and taken out when it no longer does).",
+            id="pingone.E102",
+        )
+    for key in ("STAFF_GROUPS", "SUPERUSER_GROUPS"):
+        if not _strings(values[key]):
+            yield Error(
+                f"{where}[{key!r}] must be a list of group names as the claim carries them.",
+                hint="E.g. ['Admins']. The default, [], leaves the flag alone.",
+                id="pingone.E103",
+            )
+    if not claim and (group_map or values["STAFF_GROUPS"] or values["SUPERUSER_GROUPS"]):
+        yield Error(
+            f"{where} sets GROUP_MAP, STAFF_GROUPS or SUPERUSER_GROUPS without GROUPS_CLAIM.",
+            hint="Name the claim that carries the groups, e.g. 'GROUPS_CLAIM': 'groups'; nothing is synced without it.",
+            id="pingone.E104",
+        )
+
+
+@register(Tags.security)
+def check_admin_and_groups_settings(
+    *, app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """ADMIN_LOGIN, GROUPS_CLAIM, GROUP_MAP, STAFF_GROUPS and SUPERUSER_GROUPS."""
+    return _each_alias((check_admin_and_groups,))

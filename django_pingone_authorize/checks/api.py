@@ -1,0 +1,118 @@
+"""Accepting PingOne access tokens (``api/``, ``PingOneTokenMiddleware``): ``pingone.E060``-``E066``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
+
+from django_pingone_authorize.checks.base import (
+    AUTHENTICATION_MIDDLEWARE,
+    TOKEN_MIDDLEWARE,
+    AliasCheck,
+    _each_alias,
+    _sequence,
+)
+from django_pingone_authorize.conf import (
+    ASYMMETRIC_ALGORITHMS,
+)
+
+
+def check_api_audience(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    audiences = _sequence(values["API_AUDIENCE"])
+    if audiences is None or not all(isinstance(a, str) and a for a in audiences):
+        yield Error(
+            f"{where}['API_AUDIENCE'] must be a string or a list of strings.",
+            hint="Use the audience of the PingOne custom resource your API is (Applications → Resources).",
+            id="pingone.E061",
+        )
+
+
+def check_api_introspect(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    if values["API_INTROSPECT"] not in (True, False, "opaque"):
+        yield Error(
+            f"{where}['API_INTROSPECT'] must be False, True or \"opaque\".",
+            hint='False validates JWT access tokens locally; True introspects every token; "opaque" only '
+            "tokens that are not JWTs.",
+            id="pingone.E062",
+        )
+
+
+def check_api_introspection_max_cache(
+    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
+) -> Iterator[CheckMessage]:
+    max_cache = values["API_INTROSPECTION_MAX_CACHE"]
+    if not isinstance(max_cache, int) or isinstance(max_cache, bool) or max_cache < 0:
+        yield Error(
+            f"{where}['API_INTROSPECTION_MAX_CACHE'] must be a whole number of seconds, 0 or more.",
+            hint="It bounds how long a revoked token may still be accepted; 0 introspects on every request.",
+            id="pingone.E063",
+        )
+
+
+def check_api_algorithms(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    algorithms = _sequence(values["ID_TOKEN_ALGORITHMS"]) or ()
+    if (
+        _sequence(values["API_AUDIENCE"])
+        and values["API_INTROSPECT"] is not True
+        and not any(a in ASYMMETRIC_ALGORITHMS for a in algorithms)
+    ):
+        yield Error(
+            f"{where} accepts access tokens (API_AUDIENCE) but ID_TOKEN_ALGORITHMS has no RS*/PS*/ES* algorithm.",
+            hint="Access tokens are never accepted with HS* (the client secret): add 'RS256', PingOne's.",
+            id="pingone.E064",
+        )
+
+
+def check_api_client_secret(
+    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
+) -> Iterator[CheckMessage]:
+    if values["API_CLIENT_ID"] and not values["API_CLIENT_SECRET"]:
+        yield Error(
+            f"{where}['API_CLIENT_ID'] is set without API_CLIENT_SECRET.",
+            hint="Introspection authenticates with the resource's own ID and secret; set both, or neither to use "
+            "the application's.",
+            id="pingone.E065",
+        )
+
+
+def check_api_require_typ(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    if not isinstance(values["API_REQUIRE_TYP"], bool):
+        yield Error(
+            f"{where}['API_REQUIRE_TYP'] must be True or False.",
+            hint="True (the default) refuses JWT access tokens without RFC 9068's typ 'at+jwt'.",
+            id="pingone.E066",
+        )
+
+
+API_CHECKS: tuple[AliasCheck, ...] = (
+    check_api_audience,
+    check_api_introspect,
+    check_api_introspection_max_cache,
+    check_api_algorithms,
+    check_api_client_secret,
+    check_api_require_typ,
+)
+
+
+def check_token_middleware_order() -> Iterator[CheckMessage]:
+    middleware = list(getattr(settings, "MIDDLEWARE", []))
+    if TOKEN_MIDDLEWARE in middleware and (
+        AUTHENTICATION_MIDDLEWARE not in middleware
+        or middleware.index(TOKEN_MIDDLEWARE) < middleware.index(AUTHENTICATION_MIDDLEWARE)
+    ):
+        yield Error(
+            "PingOneTokenMiddleware comes before AuthenticationMiddleware.",
+            hint=f"Put {TOKEN_MIDDLEWARE!r} after {AUTHENTICATION_MIDDLEWARE!r}, which would otherwise "
+            "replace the token's user with the session's.",
+            id="pingone.E060",
+        )
+
+
+@register(Tags.security, Tags.compatibility)
+def check_api_settings(*, app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """Options for protecting an API (API_*) and where PingOneTokenMiddleware sits."""
+    return [*check_token_middleware_order(), *_each_alias(API_CHECKS)]

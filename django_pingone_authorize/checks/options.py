@@ -1,0 +1,271 @@
+"""Every alias's options as a whole: unknown and missing keys, numbers, yes/no options, URLs and the cache
+(``pingone.E001``-``E003``, ``E014``, ``E015``, ``E017``-``E020``, ``E029``-``E031``, ``E070``, ``W003``, ``W004``,
+``W070``); ``check_settings`` runs them with the project checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from django_pingone_authorize.checks.base import (
+    BOOLEANS,
+    NON_NEGATIVE_NUMBERS,
+    POSITIVE_NUMBERS,
+    AliasCheck,
+    _sequence,
+    _split,
+)
+from django_pingone_authorize.checks.connection import (
+    check_auth_path_is_a_url,
+    check_auth_path_is_not_the_issuer,
+    check_auth_path_uses_https,
+    check_client_secret_for_auth_method,
+    check_client_secret_for_hs_id_tokens,
+    check_client_secret_for_hs_request_objects,
+    check_env_id_for_regional_host,
+    check_env_id_format,
+    check_id_token_algorithms,
+    check_method,
+    check_private_key,
+    check_private_key_for_auth_method,
+    check_private_key_for_request_objects,
+    check_request_object_algorithm,
+    check_response_mode,
+    check_scope_has_openid,
+    check_token_endpoint_auth_algorithm,
+    check_token_endpoint_auth_method,
+)
+from django_pingone_authorize.checks.project import (
+    PROJECT_CHECKS,
+)
+from django_pingone_authorize.conf import (
+    DEFAULTS,
+    PER_REQUEST_PARAMS,
+    REQUIRED,
+    SETTING_NAME,
+    normalise,
+    suggest_key,
+)
+
+
+def check_unknown_keys(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    for key in options:
+        if key not in DEFAULTS:
+            hint_key = suggest_key(str(key))
+            yield Error(
+                f"{where} has an unknown key {key!r}.",
+                hint=f"Did you mean {hint_key!r}?" if hint_key else "Remove it; see the README's settings reference.",
+                id="pingone.E003",
+            )
+
+
+def check_required_keys(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    for key in REQUIRED:
+        if not options.get(key):
+            yield Error(
+                f"{where} has no {key}.",
+                hint="Copy it from the application's page in the PingOne admin console.",
+                id="pingone.E004",
+            )
+
+
+def check_request_params(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    params = _sequence(values["REQUEST_PARAMS"])
+    unknown = [p for p in params if p not in PER_REQUEST_PARAMS] if params is not None else [values["REQUEST_PARAMS"]]
+    if unknown:
+        yield Error(
+            f"{where}['REQUEST_PARAMS'] names {unknown[0]!r}.",
+            hint=f"Per-request parameters are limited to {', '.join(PER_REQUEST_PARAMS)}.",
+            id="pingone.E015",
+        )
+
+
+def check_positive_numbers(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    for key in POSITIVE_NUMBERS:
+        value = values[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            yield Error(
+                f"{where}[{key!r}] must be a positive number, not {value!r}.",
+                hint=f"The default is {DEFAULTS[key]!r}.",
+                id="pingone.E017",
+            )
+
+
+def check_whole_seconds(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    for key in NON_NEGATIVE_NUMBERS:
+        value = values[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            yield Error(
+                f"{where}[{key!r}] must be a whole number of seconds, not {value!r}.",
+                hint=f"The default is {DEFAULTS[key]!r}.",
+                id="pingone.E029",
+            )
+
+
+def check_booleans(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    for key in BOOLEANS:
+        if not isinstance(values[key], bool):
+            yield Error(
+                f"{where}[{key!r}] must be True or False.", hint=f"The default is {DEFAULTS[key]!r}.", id="pingone.E030"
+            )
+
+
+def check_session_check_interval(
+    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
+) -> Iterator[CheckMessage]:
+    interval = values.get("SESSION_CHECK_INTERVAL")
+    if interval is None:
+        return
+    if isinstance(interval, bool) or not isinstance(interval, int) or interval <= 0:
+        yield Error(
+            f"{where}['SESSION_CHECK_INTERVAL'] must be None or a whole number of seconds above 0.",
+            hint="E.g. 300: a signed-on request asks PingOne again when the last answer is 5 minutes old.",
+            id="pingone.E070",
+        )
+    elif not values.get("STORE_TOKENS") or "offline_access" not in str(values.get("SCOPE", "")).split():
+        yield Warning(
+            f"{where}['SESSION_CHECK_INTERVAL'] is set, but the alias may keep no refresh token to check with.",
+            hint="The session check refreshes the tokens: set STORE_TOKENS = True and add offline_access to "
+            "SCOPE (or turn on PingOne's refresh token setting for the application and ignore this warning).",
+            id="pingone.W070",
+        )
+
+
+def check_require_iss(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    if values["REQUIRE_ISS"] not in (True, False, "auto"):
+        yield Error(
+            f"{where}['REQUIRE_ISS'] must be True, False or 'auto'.",
+            hint="The default 'auto' follows the issuer's discovery document.",
+            id="pingone.E031",
+        )
+
+
+def check_timeout_is_short(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    timeout = values["TIMEOUT"]
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 30:
+        yield Warning(
+            f"{where}['TIMEOUT'] is {timeout}s.",
+            hint="Long timeouts tie up workers when PingOne is slow; 10 s or less is usual.",
+            id="pingone.W003",
+        )
+
+
+def check_absolute_urls(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    for key in ("REDIRECT_URI", "POST_LOGOUT_REDIRECT_URI"):
+        value = values[key]
+        if value is not None and (
+            (url := _split(value)) is None or url.scheme not in ("http", "https") or not url.netloc
+        ):
+            yield Error(
+                f"{where}[{key!r}] must be an absolute URL.",
+                hint="Register the same URL on the application in PingOne.",
+                id="pingone.E018",
+            )
+
+
+def check_cache_alias(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    if not isinstance(values["CACHE"], str) or values["CACHE"] not in getattr(settings, "CACHES", {"default": {}}):
+        yield Error(
+            f"{where}['CACHE'] names the cache {values['CACHE']!r}, which is not in CACHES.",
+            hint="Use a cache alias from settings.CACHES (shared by every worker, e.g. Redis or Memcached).",
+            id="pingone.E019",
+        )
+
+
+def check_cache_is_real(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    cache = getattr(settings, "CACHES", {}).get(values["CACHE"]) if isinstance(values["CACHE"], str) else None
+    if isinstance(cache, Mapping) and str(cache.get("BACKEND", "")).endswith("DummyCache"):
+        yield Warning(
+            f"{where} uses a DummyCache: discovery and signing keys are fetched on every sign-on.",
+            hint="Configure a real cache shared by the workers.",
+            id="pingone.W004",
+        )
+
+
+ALIAS_CHECKS: tuple[AliasCheck, ...] = (
+    check_unknown_keys,
+    check_required_keys,
+    check_auth_path_is_a_url,
+    check_auth_path_uses_https,
+    check_auth_path_is_not_the_issuer,
+    check_env_id_format,
+    check_env_id_for_regional_host,
+    check_method,
+    check_response_mode,
+    check_scope_has_openid,
+    check_token_endpoint_auth_method,
+    check_client_secret_for_auth_method,
+    check_private_key_for_auth_method,
+    check_token_endpoint_auth_algorithm,
+    check_id_token_algorithms,
+    check_client_secret_for_hs_id_tokens,
+    check_client_secret_for_hs_request_objects,
+    check_private_key_for_request_objects,
+    check_request_object_algorithm,
+    check_private_key,
+    check_request_params,
+    check_positive_numbers,
+    check_whole_seconds,
+    check_booleans,
+    check_require_iss,
+    check_session_check_interval,
+    check_timeout_is_short,
+    check_absolute_urls,
+    check_cache_alias,
+    check_cache_is_real,
+)
+
+
+def check_alias(alias: str, options: Mapping[str, Any]) -> list[CheckMessage]:
+    where = f"{SETTING_NAME}[{alias!r}]"
+    values = normalise(options)
+    return [message for check in ALIAS_CHECKS for message in check(where, options, values)]
+
+
+def check_aliases() -> Iterator[CheckMessage]:
+    raw = getattr(settings, SETTING_NAME, None)
+    if raw is None:
+        yield Error(
+            f"{SETTING_NAME} is not set.",
+            hint="Add PINGONE_AUTHORIZE = {'default': {'AUTH_PATH': ..., 'ENV_ID': ..., 'CLIENT_ID': ...}} "
+            "to your settings.",
+            id="pingone.E001",
+        )
+        return
+    if not isinstance(raw, Mapping) or not raw:
+        yield Error(
+            f"{SETTING_NAME} must be a dict of aliases.",
+            hint="Use {'default': {...}}; each key names one PingOne environment/application.",
+            id="pingone.E014",
+        )
+        return
+    for alias, options in raw.items():
+        if not isinstance(alias, str) or not re.match(r"^[-a-zA-Z0-9_]+$", alias):
+            yield Error(
+                f"{SETTING_NAME} alias {alias!r} is not a slug.",
+                hint="Aliases appear in URLs (login/<alias>/): use letters, digits, '-' and '_'.",
+                id="pingone.E002",
+            )
+        elif not isinstance(options, Mapping):
+            yield Error(
+                f"{SETTING_NAME}[{alias!r}] must be a dict.",
+                hint="Each alias maps option names to values.",
+                id="pingone.E020",
+            )
+        else:
+            yield from check_alias(alias, options)
+
+
+@register(Tags.security, Tags.compatibility)
+def check_settings(*, app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    found = list(check_aliases())
+    if any(message.id in ("pingone.E001", "pingone.E014") for message in found):
+        return found  # nothing to use: the rest would only add noise
+    for check in PROJECT_CHECKS:
+        found.extend(check())
+    return found

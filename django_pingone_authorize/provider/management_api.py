@@ -1,0 +1,107 @@
+"""Ending a user's PingOne sessions through PingOne's management API ("log out everywhere", at PingOne too).
+
+Only when the alias has a worker application's credentials (``WORKER_CLIENT_ID``, ``WORKER_CLIENT_SECRET``): a
+client-credentials token from the environment's token endpoint, then
+
+* ``GET {apiPath}/v1/environments/{envID}/users/{userID}/sessions`` — the user's sessions, and
+* ``DELETE {apiPath}/v1/environments/{envID}/users/{userID}/sessions/{sessionID}`` — for each of them.
+
+Unconfirmed (not in the PingOne facts this app builds on): the list endpoint and its answer's shape
+(``_embedded.sessions[].id``), that the ``sub`` of PingOne's ID tokens is the user's ID there, and the API host
+for a custom domain. ``{apiPath}`` is ``MANAGEMENT_API_PATH``, or by default the regional API host that goes
+with ``AUTH_PATH`` (``https://auth.pingone.eu`` -> ``https://api.pingone.eu``; any other host: ``AUTH_PATH``).
+Failures are logged and counted, never raised: the Django sessions end whatever PingOne says.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+from urllib.parse import quote, quote_plus, urlsplit
+
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+
+from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.errors import ProviderError
+from django_pingone_authorize.provider.discovery import get_metadata
+from django_pingone_authorize.provider.http import request_json
+
+logger = logging.getLogger(__name__)
+
+MAX_SESSIONS = 100  # ended per user and call, at most
+
+
+def api_path(config: AliasConfig) -> str:
+    if config.MANAGEMENT_API_PATH:
+        return config.MANAGEMENT_API_PATH.rstrip("/")
+    parts = urlsplit(config.AUTH_PATH)
+    host = parts.hostname or ""
+    if host.startswith("auth.pingone."):
+        return f"https://api.{host[len('auth.') :]}"
+    return config.AUTH_PATH.rstrip("/")
+
+
+def has_worker(config: AliasConfig) -> bool:
+    return bool(config.WORKER_CLIENT_ID and config.WORKER_CLIENT_SECRET)
+
+
+@sensitive_variables()
+def _worker_token(config: AliasConfig) -> str:
+    # client_secret_basic (RFC 6749 §2.3.1: each part form-urlencoded first), the worker's own credentials.
+    raw = f"{quote_plus(config.WORKER_CLIENT_ID)}:{quote_plus(config.WORKER_CLIENT_SECRET)}"
+    body, _response = request_json(
+        "POST",
+        get_metadata(config).token_endpoint,
+        timeout=config.TIMEOUT,
+        what="worker token request",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic " + base64.b64encode(raw.encode()).decode("ascii")},
+    )
+    token = body.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise ProviderError("token_no_access_token", _("PingOne did not issue a worker token."))
+    return token
+
+
+def _without_body(method: str, url: str, config: AliasConfig, headers: dict[str, str]) -> None:
+    """A call whose success has no JSON body (204): ``client.py`` wants JSON, so its "not JSON" is success."""
+    try:
+        request_json(
+            method, url, timeout=config.TIMEOUT, what="session end request", headers=headers, expect=(200, 204)
+        )
+    except ProviderError as error:
+        if error.reason != "provider_bad_response":
+            raise
+
+
+@sensitive_variables()
+def end_pingone_sessions(config: AliasConfig, user_id: str) -> int:
+    """End every PingOne session of the user ``user_id`` (the ID token's ``sub``); how many were ended."""
+    if not has_worker(config) or not user_id:
+        return 0
+    try:
+        token = _worker_token(config)
+        headers = {"Authorization": f"Bearer {token}"}
+        base = f"{api_path(config)}/v1/environments/{quote(config.ENV_ID, safe='')}/users/{quote(user_id, safe='')}"
+        body, _response = request_json(
+            "GET", f"{base}/sessions", timeout=config.TIMEOUT, what="user sessions request", headers=headers
+        )
+        ended = 0
+        for session in _session_ids(body)[:MAX_SESSIONS]:
+            _without_body("DELETE", f"{base}/sessions/{quote(session, safe='')}", config, headers)
+            ended += 1
+    except ProviderError as error:
+        logger.warning("Could not end the PingOne sessions of a user (alias %s): %s", config.alias, error.reason)
+        return 0
+    logger.info("Ended %d PingOne session(s) of a user (alias %s)", ended, config.alias)
+    return ended
+
+
+def _session_ids(body: dict[str, Any]) -> list[str]:
+    embedded = body.get("_embedded")
+    sessions = embedded.get("sessions") if isinstance(embedded, dict) else None
+    if not isinstance(sessions, list):
+        return []
+    return [s["id"] for s in sessions if isinstance(s, dict) and isinstance(s.get("id"), str) and s["id"]]

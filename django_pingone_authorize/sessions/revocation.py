@@ -1,0 +1,54 @@
+"""Token revocation at logout (RFC 7009): the refresh token, then the access token, at PingOne's ``/as/revoke``.
+
+Revoking the refresh token first matters: PingOne (like RFC 7009 §2.1 allows) then also ends the access tokens
+issued from it. A failure is logged (without the token) and the logout goes on: the user asked to leave, and
+the sign-off that follows ends the PingOne session anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.views.decorators.debug import sensitive_variables
+
+from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.errors import ProviderError
+from django_pingone_authorize.provider import client_auth
+from django_pingone_authorize.provider.discovery import get_metadata
+from django_pingone_authorize.provider.http import request_json
+
+logger = logging.getLogger(__name__)
+
+
+def revocation_endpoint(config: AliasConfig) -> str:
+    """Discovery's ``revocation_endpoint``, else PingOne's layout (``{issuer}/revoke``)."""
+    try:
+        return get_metadata(config).revocation_endpoint or config.layout.revocation_endpoint
+    except ProviderError:
+        return config.layout.revocation_endpoint
+
+
+@sensitive_variables()
+def revoke(config: AliasConfig, token: str, token_type_hint: str) -> bool:
+    """Revoke one token; whether PingOne said so (200). Never raises."""
+    endpoint = revocation_endpoint(config)
+    data = {"token": token, "token_type_hint": token_type_hint}
+    headers: dict[str, str] = {}
+    client_auth.authenticate(config, data, headers, audience=endpoint)
+    try:
+        request_json("POST", endpoint, timeout=config.TIMEOUT, what="token revocation", data=data, headers=headers)
+    except ProviderError as error:
+        if error.reason == "provider_bad_response":
+            return True  # RFC 7009 §2.2: a 200 with an empty body is the answer; client.py wants JSON
+        logger.warning("PingOne token revocation failed (alias %s): %s", config.alias, error.reason)
+        return False
+    return True
+
+
+@sensitive_variables()
+def revoke_all(config: AliasConfig, *, refresh_token: str | None, access_token: str | None) -> None:
+    """The refresh token first (it takes its access tokens with it at PingOne), then the access token."""
+    if refresh_token:
+        revoke(config, refresh_token, "refresh_token")
+    if access_token:
+        revoke(config, access_token, "access_token")
