@@ -63,7 +63,7 @@ system-deps:
 	fi
 
 # Debian packages of the two-host runs (`make load-cluster`, and its short version in `make test`,
-# tests/cluster/): nginx as the load balancer, PostgreSQL (initdb/pg_ctl, a throwaway cluster), redis-server.
+# tests/end_to_end/cluster/): nginx as the load balancer, PostgreSQL (initdb/pg_ctl, a throwaway cluster), redis-server.
 load-deps:
 	@missing=; \
 	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx"; \

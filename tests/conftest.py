@@ -1,5 +1,5 @@
 """Shared fixtures. The PingOne stand-in fixture (``pingone_standin``) comes from the package's pytest
-plugin; the certified OP (``oidc_op``) from ``tests/op_server.py``."""
+plugin; the certified OP (``oidc_op``) from ``tests/doubles/op_server.py``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django_pingone_authorize.api import client_credentials as client_tokens
 from django_pingone_authorize.provider import discovery, shared_cache
 from django_pingone_authorize.provider import signing_keys as jwks
 
-pytest_plugins = ["tests.op_server", "tests.redis_server"]
+pytest_plugins = ["tests.doubles.op_server", "tests.doubles.redis_server"]
 
 
 # Every module that keeps something in the process clears it on ``setting_changed`` and has a public
@@ -43,7 +43,7 @@ def _fresh_caches() -> Iterator[None]:
 
 
 # The hostile OpenID Provider (``hostile``, ``hostile_server``) for the attack/certification tests.
-pytest_plugins += ["tests.hostile_provider"]
+pytest_plugins += ["tests.doubles.hostile_provider"]
 
-# ``api_standin``: the stand-in with a custom resource, for the API tests (test_api_tokens, test_drf, ...).
-from tests.api_support import api_standin  # noqa: E402, F401
+# ``api_standin``: the stand-in with a custom resource, for the API tests (tests/api/).
+from tests.api.support import api_standin  # noqa: E402, F401

@@ -58,5 +58,5 @@ PINGONE_AUTHORIZE = {
 
 # The suite's fault-injection tests (a provider answering 500, timing out...) each count on their failure's own
 # reason; a circuit opened by the previous examples of a fuzz test would answer 503 instead. The breaker's own
-# tests (test_circuit_breaker.py, test_outage.py, tests/cluster/) set their limits.
+# tests (provider/test_circuit_breaker.py, provider/test_outage.py, tests/end_to_end/cluster/) set their limits.
 PINGONE_AUTHORIZE_CIRCUIT_BREAKER = {"FAILURES": 1_000_000}

@@ -23,7 +23,7 @@ import requests
 
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import sign_on
-from tests.html_forms import parse_page
+from tests.doubles.html_forms import parse_page
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 MARKED_BLOCK = re.compile(r"<!-- setup:(?P<name>[a-z]+) -->\s*\n\s*```(?P<lang>\w+)\n(?P<code>.*?)\n\s*```", re.S)

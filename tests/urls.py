@@ -15,7 +15,7 @@ def button(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("pingone/", include("django_pingone_authorize.urls")),
-    path("api/", include("tests.api_urls")),  # tests/test_api_tokens.py, test_drf.py, test_ninja.py
+    path("api/", include("tests.api.urls")),  # tests/api/test_access_tokens.py, api/test_drf.py, api/test_ninja.py
     path("home/", home),
     path("button/", button),
     path("", home),

@@ -5,7 +5,7 @@ One small function per fault, in a module per group of ids: ``options.py`` (the 
 ``check_settings`` is what Django runs), ``connection.py``, ``project.py``, ``requirements.py``, ``api.py``,
 ``approval.py``, ``admin.py``; ``environment.py`` asks the live environment (``manage.py pingone_check``). Each
 check is given an alias's options as written and as ``conf.normalise`` puts them (the values ``get_alias``
-uses). The README's "Check ids" table lists every id (``tests/test_checks.py`` holds the two together). Ids are
+uses). The README's "Check ids" table lists every id (``tests/checks/test_checks.py`` holds the two together). Ids are
 never reused for another fault.
 """
 

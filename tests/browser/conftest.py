@@ -3,7 +3,7 @@ and the example site, run as a real server on ``127.0.0.1`` (another site, so th
 
 * ``chromium`` -- one headless Chromium for the session; ``browser`` -- a fresh context (no cookies) and page
   per test, with a screenshot helper and a record of the navigations and console messages.
-* ``op`` / ``browser_standin`` -- the certified OP (tests/op_server.py) and the PingOne stand-in, both on
+* ``op`` / ``browser_standin`` -- the certified OP (tests/doubles/op_server.py) and the PingOne stand-in, both on
   ``localhost``; ``op`` / ``standin_provider`` -- each as the browser meets it (a ``Provider``).
 * ``op_site`` / ``standin_site`` / ``csp_site`` -- ``example_project`` under ``manage.py runserver --noreload``
   on a port the OP accepts (18000-18009), with its own fresh sqlite database, pointed at a provider through
@@ -46,7 +46,7 @@ from tests.browser.sites import (
     standin_site_env,
     start_example_site,
 )
-from tests.op_server import (
+from tests.doubles.op_server import (
     OidcProvider,
     OidcProviderUnavailable,
     default_post_logout_redirect_uris,

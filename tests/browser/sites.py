@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django_pingone_authorize.testing import PingOneStandIn
-from tests.op_server import LOOPBACK_PORTS
+from tests.doubles.op_server import LOOPBACK_PORTS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "example_project"

@@ -158,7 +158,7 @@ def set_synchronous(mode: str) -> None:
 
 
 def bench_sign_ons(signons: int, warmup: int) -> dict[str, dict[str, float]]:
-    from tests.op_driver import sign_on_at_op
+    from tests.doubles.op_driver import sign_on_at_op
 
     results: dict[str, dict[str, list[float]]] = {name: {"seconds": [], "calls": []} for name in CLIENTS}
     # Ours first, once: it creates the user "alice" (with her email), whom mozilla-django-oidc, which looks
@@ -192,7 +192,7 @@ def bench_sign_ons(signons: int, warmup: int) -> dict[str, dict[str, float]]:
 
 def setup_site(workdir: Path) -> Any:
     """Start the provider, point the bench site at it, set Django up. Returns the provider."""
-    from tests.op_server import start_oidc_provider
+    from tests.doubles.op_server import start_oidc_provider
 
     callbacks = [f"http://testserver{path}" for path in CALLBACK_PATHS]
     op = start_oidc_provider(callbacks, ["http://testserver/"])

@@ -1,7 +1,7 @@
 """``make bench`` (d): what ``get_access_token`` costs a view, and how many outbound calls it makes.
 
 In one process: the PingOne stand-in (a thread), Django with the test settings (database sessions on SQLite in
-memory, ``LocMemCache``) and ``tests/lifecycle_urls.py``; a user signed on with ``offline_access`` and
+memory, ``LocMemCache``) and ``tests/sessions/urls.py``; a user signed on with ``offline_access`` and
 ``STORE_TOKENS``. Measured through Django's test client, interleaved in rounds after a warm-up (medians):
 
 * ``/home/`` (the floor: a view that reads ``request.user``) against ``/token/`` (the same, plus
@@ -62,7 +62,7 @@ def main() -> int:
     requests.Session.request = counted  # type: ignore[method-assign]
     with PingOneStandIn(redirect_uris=["http://testserver/pingone/callback/"]) as standin:
         alias = standin.settings(STORE_TOKENS=True, SCOPE="openid profile email offline_access")
-        with override_settings(PINGONE_AUTHORIZE={"default": alias}, ROOT_URLCONF="tests.lifecycle_urls"):
+        with override_settings(PINGONE_AUTHORIZE={"default": alias}, ROOT_URLCONF="tests.sessions.urls"):
             client = Client()
             started = client.post("/pingone/login/", {"next": "/"})
             answer = sign_on(requests.Session(), started["Location"])

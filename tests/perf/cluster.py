@@ -2,7 +2,7 @@
 
 * ``Postgres``: Debian's PostgreSQL — a cluster made with ``initdb`` in a temp dir, started with ``pg_ctl`` on
   a free loopback port (as the ``postgres`` user when run as root: PostgreSQL refuses root);
-* ``Redis``: Debian's ``redis-server`` (``tests/redis_server.py``);
+* ``Redis``: Debian's ``redis-server`` (``tests/doubles/redis_server.py``);
 * ``Nginx``: Debian's nginx as a round-robin load balancer (no stickiness) in front of the hosts, with a
   generated config and a temp prefix, run as the current user on a free loopback port.
 
@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.doubles.redis_server import RedisServer
 from tests.perf.common import free_port, wait_for_port
-from tests.redis_server import RedisServer
 
 __all__ = ["Nginx", "Postgres", "RedisServer", "find_pg_bin"]
 

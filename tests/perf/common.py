@@ -85,7 +85,7 @@ class Provider:
         """Play the user from an authorize URL (or form); returns (method, url, data) of the response
         that goes back to the client, unsent."""
         if self.kind == "op":
-            from tests.op_driver import sign_on_at_op
+            from tests.doubles.op_driver import sign_on_at_op
 
             back: Any = sign_on_at_op(http, url, form=form, username=self.username, password=self.password)
         else:
@@ -113,7 +113,7 @@ def start_provider(kind: str, redirect_uris: list[str], post_logout_redirect_uri
     """``kind`` "op": panva's oidc-provider (Node), client ``basic-client``, user alice.
     ``kind`` "standin": the package's PingOne stand-in in its own Python process, ``demo-client``, user demo."""
     if kind == "op":
-        from tests.op_server import start_oidc_provider
+        from tests.doubles.op_server import start_oidc_provider
 
         op = start_oidc_provider(redirect_uris, post_logout_redirect_uris)
         client = op.clients["basic-client"]

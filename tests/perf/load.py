@@ -46,7 +46,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.op_driver import parse_page
+from tests.doubles.op_driver import parse_page
 from tests.perf.common import ROOT, Provider, free_port, machine_note, start_provider, wait_for_port
 
 EXAMPLE = ROOT / "example_project"

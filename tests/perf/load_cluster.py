@@ -524,7 +524,7 @@ def run(args: argparse.Namespace) -> int:
                     )
                     provider = start_provider(kind, callbacks, [f"{front}/"])
                     if kind == "op":  # the bench site's client: client_secret_post
-                        from tests.op_server import OidcProvider
+                        from tests.doubles.op_server import OidcProvider
 
                         assert isinstance(provider.handle, OidcProvider)
                         provider.client_id = "post-client"
