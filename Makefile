@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OP_DIR := tests/oidc_provider
 
-.PHONY: demo test lint pytest venv npm clean load load-cluster load-deps bench versions lts system-deps browser-deps docs
+.PHONY: demo test lint imports pytest venv npm clean load load-cluster load-deps bench versions lts system-deps browser-deps docs
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check django_pingone_authorize
 	$(BIN)/mypy django_pingone_authorize
+
+# The package's import graph as text (tests/import_graph.py): folder -> folder edges with counts, by layer,
+# and any import that runs back up or closes a circle (the exit status is 1 then; tests/test_layering.py fails too).
+imports: venv
+	$(BIN)/python -m tests.import_graph $(IMPORTS_ARGS)
 
 pytest: venv npm system-deps load-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
