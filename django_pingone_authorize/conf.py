@@ -3,7 +3,7 @@
 Every option and its default is declared once, as a field of ``AliasConfig`` (``DEFAULTS`` is read off the
 fields), and normalised in one place, ``normalise()``, which the checks use too. ``get_alias()`` returns a
 frozen ``AliasConfig``; it is cached until Django's ``setting_changed`` signal fires, so ``override_settings``
-works in tests. Unknown keys raise ``ImproperlyConfigured`` naming the key (``checks.py`` reports the
+works in tests. Unknown keys raise ``ImproperlyConfigured`` naming the key (``checks/`` reports the
 same problems at start-up, with hints).
 """
 

@@ -8,6 +8,8 @@ Markers a page may hold (each on its own line):
   the code does not have, is a warning, so ``mkdocs build --strict`` fails.
 * ``<!-- generated:checks -->`` -- every check id in the package's code, with the README's "Check ids" meaning;
   both ways checked like the settings.
+* ``<!-- generated:python-api -->`` -- every name in ``django_pingone_authorize.__all__``, with its signature, the
+  module that defines it and the first paragraph of its docstring; a name without a docstring is a warning.
 * ``<!-- generated:urls -->``, ``<!-- generated:tags -->``, ``<!-- generated:backend-hooks -->``,
   ``<!-- generated:signals -->``, ``<!-- generated:commands -->`` -- from ``urls.py``, the template tags, the
   backend, ``signals.py`` and the management commands, with their docstrings.
@@ -218,7 +220,33 @@ def commands_list(page: str) -> str:
     return "\n".join(out)
 
 
+def python_api(page: str) -> str:
+    import django_pingone_authorize as package
+
+    out = []
+    for name in package.__all__:
+        obj = inspect.unwrap(getattr(package, name))
+        kind = "class" if inspect.isclass(obj) else "function"
+        try:
+            signature = str(inspect.signature(obj))
+        except (TypeError, ValueError):
+            signature = "(...)"
+        # Annotations are strings under ``from __future__ import annotations``: shown without their quotes.
+        signature = re.sub(r"(: |-> )'([^']*)'", r"\1\2", signature)
+        if kind == "class":
+            signature = signature.removesuffix(" -> None")
+        summary = _first_paragraph(obj)
+        if not summary:
+            log.warning("%s: %s has no docstring", page, name)
+        out.append(
+            f"### `{name}`\n\n```python\n{kind} {name}{signature}\n```\n\n"
+            f"Defined in `{obj.__module__}`. {summary}\n"
+        )
+    return "\n".join(out)
+
+
 GENERATORS = {
+    "python-api": python_api,
     "settings": settings_table,
     "checks": checks_table,
     "urls": urls_table,

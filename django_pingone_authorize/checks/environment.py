@@ -1,6 +1,6 @@
 """What ``manage.py pingone_check`` asks the live PingOne environment of an alias.
 
-``manage.py check`` (``checks.py``) reads only the settings; this module asks the provider itself whether it
+``manage.py check`` (the rest of ``checks/``) reads only the settings; this module asks the provider itself whether it
 agrees with them: its discovery document names the issuer the settings give, its JWKS holds keys for the
 accepted ID token algorithms, it advertises the token-endpoint auth method, response mode, PAR and request
 object algorithm the alias uses, and its clock is close to ours. Each answer is a ``Finding``.

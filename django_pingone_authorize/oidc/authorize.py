@@ -52,7 +52,7 @@ REQUIREMENT_PARAMS = ("prompt", "max_age", "acr_values")
 
 @dataclass(frozen=True)
 class SignOnRequirement:
-    """What the site's own code asks of one sign-on (``step_up.py``), trusted because it is signed by the
+    """What the site's own code asks of one sign-on (``sign_on/requirements.py``), trusted because it is signed by the
     site: its ``acr_values`` replace the alias's ``ACR_VALUES`` and need no ``ALLOWED_ACR_VALUES``; its
     ``max_age`` and ``prompt_login`` only ever tighten the alias's."""
 

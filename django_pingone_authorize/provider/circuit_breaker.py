@@ -51,7 +51,7 @@ PROBE_SECONDS = 30.0  # seconds at most one probe is in flight (longer than any 
 CACHE = "default"  # the Django cache alias holding the shared state
 
 SETTING = "PINGONE_AUTHORIZE_CIRCUIT_BREAKER"
-# ProviderError reasons that mean "PingOne could not be reached or failed" (client.request_json's).
+# ProviderError reasons that mean "PingOne could not be reached or failed" (``http.request_json``'s).
 FAILURE_REASONS = frozenset({"provider_timeout", "provider_unreachable", "provider_server_error"})
 UNAVAILABLE_MESSAGE = PROVIDER_DOWN_MESSAGE  # translatable (errors.py)
 

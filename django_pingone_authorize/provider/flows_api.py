@@ -197,7 +197,7 @@ def _kept(cookies: Mapping[str, str], response: Any) -> dict[str, str]:
     return {**cookies, **response.cookies.get_dict()}
 
 
-# Every local of these, and every frame below them (``client.py``, ``requests``): the authorize request,
+# Every local of these, and every frame below them (``http.py``, ``requests``): the authorize request,
 # the password or code, PingOne's cookie, the authorization code.
 @sensitive_variables()
 def start(config: AliasConfig, metadata: ProviderMetadata, params: dict[str, str]) -> tuple[Flow, dict[str, str]]:

@@ -66,7 +66,7 @@ def _worker_token(config: AliasConfig) -> str:
 
 
 def _without_body(method: str, url: str, config: AliasConfig, headers: dict[str, str]) -> None:
-    """A call whose success has no JSON body (204): ``client.py`` wants JSON, so its "not JSON" is success."""
+    """A call whose success has no JSON body (204): ``http.py`` wants JSON, so its "not JSON" is success."""
     try:
         request_json(
             method, url, timeout=config.TIMEOUT, what="session end request", headers=headers, expect=(200, 204)

@@ -39,7 +39,7 @@ def revoke(config: AliasConfig, token: str, token_type_hint: str) -> bool:
         request_json("POST", endpoint, timeout=config.TIMEOUT, what="token revocation", data=data, headers=headers)
     except ProviderError as error:
         if error.reason == "provider_bad_response":
-            return True  # RFC 7009 §2.2: a 200 with an empty body is the answer; client.py wants JSON
+            return True  # RFC 7009 §2.2: a 200 with an empty body is the answer; http.py wants JSON
         logger.warning("PingOne token revocation failed (alias %s): %s", config.alias, error.reason)
         return False
     return True

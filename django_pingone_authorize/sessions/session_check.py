@@ -3,7 +3,7 @@
 PingOne stops honouring a sign-on's refresh token once the user's PingOne session ends (signed off in another
 application or tab, expired, ended by an administrator). With ``SESSION_CHECK_INTERVAL`` (seconds) on the alias,
 a signed-on request that comes more than that long after PingOne last confirmed the sign-on asks PingOne again,
-server-side, by refreshing the tokens (``token_refresh``; no browser redirect, so scripts' requests and form
+server-side, by refreshing the tokens (``refresh.py``; no browser redirect, so scripts' requests and form
 posts are never broken):
 
 * PingOne refreshes: the request goes on (and the session has fresh tokens);

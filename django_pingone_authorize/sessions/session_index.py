@@ -3,7 +3,7 @@
 Front- and back-channel logout name a PingOne session (issuer and ``sid``) or a user (issuer and ``sub``);
 "log out everywhere" names a Django user. None of them carries a Django session key, and no session engine
 can be searched by what a session holds (the cache engines cannot be searched at all). So every login writes a
-row, ``PingOneSession``: the Django session's key (encrypted, ``token_encryption``; a hash of it to find the row
+row, ``PingOneSession``: the Django session's key (encrypted, ``encryption.py``; a hash of it to find the row
 again), the user and, for PingOne sign-ons, the issuer, ``sub``, ``sid`` and alias. Ending a session is
 ``SessionStore(key).delete()``, which works for the database, cache, cached_db and file engines alike.
 

@@ -2,7 +2,7 @@
 
 A token set is the ID, access and refresh tokens of one PingOne sign-on, the access token's expiry, the user's
 ``sub``, a random ``set_id`` and a ``generation`` that grows by one with every refresh. It is kept encrypted
-(``token_encryption``) in two places:
+(``encryption.py``) in two places:
 
 * the Django session (the session record under ``SESSION_KEY``), where it survives a cache flush;
 * the cache (``CACHE``), keyed by a hash of ``set_id``, where every worker and host sees a refresh at once.
@@ -10,7 +10,7 @@ A token set is the ID, access and refresh tokens of one PingOne sign-on, the acc
 A request holds its own copy of the session, loaded when the request began. When another request of the same
 session refreshes (PingOne rotates the refresh token, and using the old one again revokes every token issued
 from it), this copy is stale; the cache copy is not. So whoever needs the refresh token reads both and takes
-the higher ``generation``, and writes a newer set back into its own session. ``token_refresh`` stores a
+the higher ``generation``, and writes a newer set back into its own session. ``refresh.py`` stores a
 refreshed set in the cache before it lets anyone else near the refresh token.
 
 Tokens kept server-side in the Django session after a sign-on (never in URLs, pages or logs).
@@ -18,7 +18,7 @@ Tokens kept server-side in the Django session after a sign-on (never in URLs, pa
 The ID token is always kept (PingOne's sign-off wants it as ``id_token_hint``); the access and refresh
 tokens only with ``STORE_TOKENS``. Read them with ``get_tokens(request.session)``. What the last sign-on
 proved (``acr``, ``amr``, ``auth_time``, from the validated ID token) is kept beside them and read with
-``get_sign_on_facts(request.session)`` (``step_up.py`` decides from it whether a view needs a step-up).
+``get_sign_on_facts(request.session)`` (``sign_on/requirements.py`` decides from it whether a view needs a step-up).
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def store(
 
 def get_tokens(session: SessionBase) -> dict[str, Any]:
     """What the last sign-on in this session left: ``alias``, ``id_token`` and, if stored, the others
-    (decrypted; as this request loaded them: ``token_refresh.get_access_token`` gives a fresh access token)."""
+    (decrypted; as this request loaded them: ``get_access_token`` gives a fresh access token)."""
     record = session.get(SESSION_KEY)
     return readable(record) if isinstance(record, dict) else {}
 

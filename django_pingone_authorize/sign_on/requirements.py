@@ -7,7 +7,7 @@ signed by this site (``django.core.signing``) carrying what is needed. The login
 signed value (the browser cannot weaken it: a changed or dropped value is refused, or just gives a sign-on
 that the view will step up again), asks PingOne for it (``acr_values``, ``max_age``, ``prompt=login``), and
 the callback checks the ID token's ``acr``/``auth_time`` against it (``id_token.py``). The view itself decides
-from what the session's last sign-on proved (``session_tokens.get_sign_on_facts``).
+from what the session's last sign-on proved (``sessions.token_store.get_sign_on_facts``).
 
 Script callers (``Accept: application/json`` or ``X-Requested-With: XMLHttpRequest``) get JSON instead of a
 redirect: 401 ``login_required`` when nobody is signed on, 403 ``step_up_required`` when the sign-on is not

@@ -1,7 +1,7 @@
 """Where a redirect sign-on ends: PingOne sends the browser back here with ``code`` and ``state`` (query, or
 a ``form_post`` POST). The view reads the response (``authorization_response.py``), finds the sign-on it
-answers by its state, and hands it to the sign-on core (``signon.py``), which checks and exchanges it and
-logs the user in. Every failure is a 4xx page (``failure.py``), never a login.
+answers by its state, and hands it to the sign-on core (``sign_on/complete.py``), which checks and exchanges it and
+logs the user in. Every failure is a 4xx page (``pages.py``), never a login.
 
 To change what happens after a sign-on, use the backend's hooks or the signals; a subclass of this view's
 ``complete``/``login_success``/``login_failure`` must be matched on ``EmbeddedSignOnView`` (``embedded.py``),

@@ -101,7 +101,7 @@ class LoginView(View):
     def get_step_up(
         self, request: HttpRequest, config: AliasConfig, data: QueryDict
     ) -> authorize.SignOnRequirement | None:
-        """The signed step-up requirement a ``step_up.py`` view sent along (``step_up``), if any."""
+        """The signed step-up requirement a ``@pingone_required`` view sent along (``step_up``), if any."""
         token = data.get(STEP_UP_FIELD)
         return read_step_up(token, config.alias) if token else None
 

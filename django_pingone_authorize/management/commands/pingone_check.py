@@ -1,5 +1,5 @@
 """``python manage.py pingone_check [alias ...]``: ask each alias's live PingOne environment whether it agrees
-with the settings (``environment_check.py``). One line per finding; exits 1 when any is a problem."""
+with the settings (``checks/environment.py``). One line per finding; exits 1 when any is a problem."""
 
 from __future__ import annotations
 
