@@ -10,6 +10,7 @@ same problems at start-up, with hints).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -42,6 +43,21 @@ ASYMMETRIC_ALGORITHMS = (*RSA_ALGORITHMS, "ES256", "ES384", "ES512")
 # Parameters a caller may set per request (``?prompt=login`` on the login URL, or the template tag).
 # Anything outside this list is ignored; the alias's REQUEST_PARAMS narrows it further.
 PER_REQUEST_PARAMS = ("prompt", "max_age", "acr_values", "login_hint", "login_hint_token")
+# OpenID Connect Core §3.1.2.1's ``prompt`` values.
+PROMPT_VALUES = frozenset({"none", "login", "consent", "select_account"})
+# A PingOne sign-on policy name (or DaVinci policy ID), as ``acr_values`` carries it: the one pattern the
+# settings, the checks, a view's step-up and a request's ``acr_values`` are held to.
+POLICY_NAME = re.compile(r"^[A-Za-z0-9._:/\-]{1,128}$")
+
+
+def policy_names(value: Any) -> list[str] | None:
+    """The policy names in ``value`` (a space-separated string, or a list of them), or None when any is not one."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+        return None
+    names = [name for item in items for name in item.split()]
+    return names if all(POLICY_NAME.match(name) for name in names) else None
+
 
 REQUIRED = ("CLIENT_ID",)
 

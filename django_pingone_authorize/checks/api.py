@@ -15,6 +15,8 @@ from django_pingone_authorize.checks.base import (
     AliasCheck,
     _each_alias,
     _sequence,
+    _whole_seconds,
+    option_check,
 )
 from django_pingone_authorize.conf import (
     ASYMMETRIC_ALGORITHMS,
@@ -31,26 +33,24 @@ def check_api_audience(where: str, options: Mapping[str, Any], values: Mapping[s
         )
 
 
-def check_api_introspect(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    if values["API_INTROSPECT"] not in (True, False, "opaque"):
-        yield Error(
-            f"{where}['API_INTROSPECT'] must be False, True or \"opaque\".",
-            hint='False validates JWT access tokens locally; True introspects every token; "opaque" only '
-            "tokens that are not JWTs.",
-            id="pingone.E062",
-        )
+check_api_introspect = option_check(
+    "check_api_introspect",
+    "API_INTROSPECT",
+    lambda value: value in (True, False, "opaque"),
+    'must be False, True or "opaque".',
+    'False validates JWT access tokens locally; True introspects every token; "opaque" only tokens that are not JWTs.',
+    "pingone.E062",
+)
 
 
-def check_api_introspection_max_cache(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
-    max_cache = values["API_INTROSPECTION_MAX_CACHE"]
-    if not isinstance(max_cache, int) or isinstance(max_cache, bool) or max_cache < 0:
-        yield Error(
-            f"{where}['API_INTROSPECTION_MAX_CACHE'] must be a whole number of seconds, 0 or more.",
-            hint="It bounds how long a revoked token may still be accepted; 0 introspects on every request.",
-            id="pingone.E063",
-        )
+check_api_introspection_max_cache = option_check(
+    "check_api_introspection_max_cache",
+    "API_INTROSPECTION_MAX_CACHE",
+    _whole_seconds,
+    "must be a whole number of seconds, 0 or more.",
+    "It bounds how long a revoked token may still be accepted; 0 introspects on every request.",
+    "pingone.E063",
+)
 
 
 def check_api_algorithms(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
@@ -79,13 +79,14 @@ def check_api_client_secret(
         )
 
 
-def check_api_require_typ(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    if not isinstance(values["API_REQUIRE_TYP"], bool):
-        yield Error(
-            f"{where}['API_REQUIRE_TYP'] must be True or False.",
-            hint="True (the default) refuses JWT access tokens without RFC 9068's typ 'at+jwt'.",
-            id="pingone.E066",
-        )
+check_api_require_typ = option_check(
+    "check_api_require_typ",
+    "API_REQUIRE_TYP",
+    lambda value: isinstance(value, bool),
+    "must be True or False.",
+    "True (the default) refuses JWT access tokens without RFC 9068's typ 'at+jwt'.",
+    "pingone.E066",
+)
 
 
 API_CHECKS: tuple[AliasCheck, ...] = (

@@ -10,21 +10,24 @@ from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error, Tags, register
 
 from django_pingone_authorize.checks.base import (
+    AliasCheck,
     _each_alias,
-    _policy_names,
+    _policy_string,
+    _whole_seconds,
+    option_check,
+)
+
+check_approval_ttl = option_check(
+    "check_approval_ttl",
+    "APPROVAL_TTL",
+    lambda ttl: _whole_seconds(ttl, minimum=1),
+    "must be a positive whole number of seconds, not {value!r}.",
+    "How long an approval stays usable once PingOne approved it; the default is 300 (five minutes).",
+    "pingone.E090",
 )
 
 
-def check_transaction_approval_options(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
-    ttl = values["APPROVAL_TTL"]
-    if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0:
-        yield Error(
-            f"{where}['APPROVAL_TTL'] must be a positive whole number of seconds, not {ttl!r}.",
-            hint="How long an approval stays usable once PingOne approved it; the default is 300 (five minutes).",
-            id="pingone.E090",
-        )
+def check_trusted_proxies(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
     proxies = values["TRUSTED_PROXIES"]
     try:
         if not isinstance(proxies, tuple) or not all(isinstance(proxy, str) for proxy in proxies):
@@ -38,17 +41,22 @@ def check_transaction_approval_options(
             "only through them. The default, [], reads REMOTE_ADDR only.",
             id="pingone.E091",
         )
-    acr = values["APPROVAL_ACR_VALUES"]
-    if acr is not None and (not isinstance(acr, str) or not _policy_names(acr)):
-        yield Error(
-            f"{where}['APPROVAL_ACR_VALUES'] is not a space-separated string of sign-on policy names.",
-            hint="Use None (the alias's ACR_VALUES) or the PingOne sign-on policy that approves transactions "
-            "with MFA, e.g. 'Multi_Factor'.",
-            id="pingone.E092",
-        )
+
+
+check_approval_acr_values = option_check(
+    "check_approval_acr_values",
+    "APPROVAL_ACR_VALUES",
+    _policy_string,
+    "is not a space-separated string of sign-on policy names.",
+    "Use None (the alias's ACR_VALUES) or the PingOne sign-on policy that approves transactions with MFA, e.g. "
+    "'Multi_Factor'.",
+    "pingone.E092",
+)
+
+APPROVAL_CHECKS: tuple[AliasCheck, ...] = (check_approval_ttl, check_trusted_proxies, check_approval_acr_values)
 
 
 @register(Tags.security)
 def check_transaction_approval(*, app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """APPROVAL_TTL, TRUSTED_PROXIES and APPROVAL_ACR_VALUES (approval.py, client_ip.py)."""
-    return _each_alias((check_transaction_approval_options,))
+    return _each_alias(APPROVAL_CHECKS)

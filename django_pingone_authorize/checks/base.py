@@ -8,13 +8,15 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
-from django.core.checks import CheckMessage
+from django.core.checks import CheckMessage, Error
 
 from django_pingone_authorize.conf import (
     ASYMMETRIC_ALGORITHMS,
+    DEFAULTS,
     HMAC_ALGORITHMS,
     SETTING_NAME,
     normalise,
+    policy_names,
 )
 from django_pingone_authorize.provider.client_auth import load_private_key
 
@@ -97,19 +99,47 @@ def _sequence(value: Any) -> tuple[Any, ...] | None:
     return value if isinstance(value, tuple) else None
 
 
-_POLICY_NAME = re.compile(r"^[A-Za-z0-9._:/\-]{1,128}$")
+def _whole_seconds(value: Any, minimum: int = 0) -> bool:
+    """A whole number (not a bool) of at least ``minimum``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
-_PROMPT_VALUES = frozenset({"none", "login", "consent", "select_account"})
+def _policy_string(value: Any) -> bool:
+    """None, or a space-separated string of policy names (``ACR_VALUES``, ``APPROVAL_ACR_VALUES``)."""
+    return value is None or (isinstance(value, str) and bool(policy_names(value)))
 
 
-def _policy_names(value: Any) -> list[str] | None:
-    """The policy names of ``ACR_VALUES``/``ALLOWED_ACR_VALUES`` (a string or a list of them), or None."""
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
-        return None
-    names = [name for item in items for name in item.split()]
-    return names if all(_POLICY_NAME.match(name) for name in names) else None
+def option_check(
+    name: str, key: str, valid: Callable[[Any], bool], problem: str, hint: str, check_id: str
+) -> AliasCheck:
+    """The check of one option on its own: ``check_id``'s Error when ``valid(value)`` is false, saying
+    ``{where}['KEY']`` and then ``problem`` (which may name the value as ``{value!r}``)."""
+
+    def check(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+        value = values[key]
+        if not valid(value):
+            yield Error(f"{where}[{key!r}] {problem.format(value=value)}", hint=hint, id=check_id)
+
+    check.__name__ = check.__qualname__ = name
+    return check
+
+
+def options_check(
+    name: str, keys: Sequence[str], valid: Callable[[Any], bool], problem: str, check_id: str
+) -> AliasCheck:
+    """``option_check`` for each of ``keys`` (one id for the group), the hint giving the key's default."""
+
+    def check(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+        for key in keys:
+            if not valid(values[key]):
+                yield Error(
+                    f"{where}[{key!r}] {problem.format(value=values[key])}",
+                    hint=f"The default is {DEFAULTS[key]!r}.",
+                    id=check_id,
+                )
+
+    check.__name__ = check.__qualname__ = name
+    return check
 
 
 def _each_alias(alias_checks: Sequence[AliasCheck]) -> list[CheckMessage]:

@@ -16,6 +16,7 @@ from django_pingone_authorize.checks.base import (
     _auth_path_parts,
     _private_key_ok,
     _sequence,
+    option_check,
 )
 from django_pingone_authorize.conf import (
     ASYMMETRIC_ALGORITHMS,
@@ -66,15 +67,14 @@ def check_auth_path_is_not_the_issuer(
         )
 
 
-def check_env_id_format(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    env_id = values["ENV_ID"]
-    if env_id and (not isinstance(env_id, str) or not ENV_ID_PATTERN.match(env_id)):
-        yield Error(
-            f"{where}['ENV_ID'] is not a PingOne environment ID.",
-            hint="It is a UUID such as 'abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6' "
-            "(Environment > Properties in the admin console).",
-            id="pingone.E006",
-        )
+check_env_id_format = option_check(
+    "check_env_id_format",
+    "ENV_ID",
+    lambda env_id: not env_id or (isinstance(env_id, str) and bool(ENV_ID_PATTERN.match(env_id))),
+    "is not a PingOne environment ID.",
+    "It is a UUID such as 'abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6' (Environment > Properties in the admin console).",
+    "pingone.E006",
+)
 
 
 def check_env_id_for_regional_host(
@@ -89,22 +89,24 @@ def check_env_id_for_regional_host(
         )
 
 
-def check_method(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    if values["METHOD"] not in METHODS:
-        yield Error(
-            f"{where}['METHOD'] must be 'GET' or 'POST', not {values['METHOD']!r}.",
-            hint="'GET' redirects to /as/authorize; 'POST' submits a form to it.",
-            id="pingone.E007",
-        )
+check_method = option_check(
+    "check_method",
+    "METHOD",
+    lambda method: method in METHODS,
+    "must be 'GET' or 'POST', not {value!r}.",
+    "'GET' redirects to /as/authorize; 'POST' submits a form to it.",
+    "pingone.E007",
+)
 
 
-def check_response_mode(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    if values["RESPONSE_MODE"] not in RESPONSE_MODES:
-        yield Error(
-            f"{where}['RESPONSE_MODE'] is {values['RESPONSE_MODE']!r}.",
-            hint="Use None (query), 'form_post' or 'pi.flow'.",
-            id="pingone.E008",
-        )
+check_response_mode = option_check(
+    "check_response_mode",
+    "RESPONSE_MODE",
+    lambda mode: mode in RESPONSE_MODES,
+    "is {value!r}.",
+    "Use None (query), 'form_post' or 'pi.flow'.",
+    "pingone.E008",
+)
 
 
 def check_scope_has_openid(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:

@@ -19,6 +19,9 @@ from django_pingone_authorize.checks.base import (
     AliasCheck,
     _sequence,
     _split,
+    _whole_seconds,
+    option_check,
+    options_check,
 )
 from django_pingone_authorize.checks.connection import (
     check_auth_path_is_a_url,
@@ -85,34 +88,23 @@ def check_request_params(where: str, options: Mapping[str, Any], values: Mapping
         )
 
 
-def check_positive_numbers(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    for key in POSITIVE_NUMBERS:
-        value = values[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            yield Error(
-                f"{where}[{key!r}] must be a positive number, not {value!r}.",
-                hint=f"The default is {DEFAULTS[key]!r}.",
-                id="pingone.E017",
-            )
-
-
-def check_whole_seconds(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    for key in NON_NEGATIVE_NUMBERS:
-        value = values[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            yield Error(
-                f"{where}[{key!r}] must be a whole number of seconds, not {value!r}.",
-                hint=f"The default is {DEFAULTS[key]!r}.",
-                id="pingone.E029",
-            )
-
-
-def check_booleans(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    for key in BOOLEANS:
-        if not isinstance(values[key], bool):
-            yield Error(
-                f"{where}[{key!r}] must be True or False.", hint=f"The default is {DEFAULTS[key]!r}.", id="pingone.E030"
-            )
+check_positive_numbers = options_check(
+    "check_positive_numbers",
+    POSITIVE_NUMBERS,
+    lambda value: isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0,
+    "must be a positive number, not {value!r}.",
+    "pingone.E017",
+)
+check_whole_seconds = options_check(
+    "check_whole_seconds",
+    NON_NEGATIVE_NUMBERS,
+    _whole_seconds,
+    "must be a whole number of seconds, not {value!r}.",
+    "pingone.E029",
+)
+check_booleans = options_check(
+    "check_booleans", BOOLEANS, lambda value: isinstance(value, bool), "must be True or False.", "pingone.E030"
+)
 
 
 def check_session_check_interval(
@@ -121,7 +113,7 @@ def check_session_check_interval(
     interval = values.get("SESSION_CHECK_INTERVAL")
     if interval is None:
         return
-    if isinstance(interval, bool) or not isinstance(interval, int) or interval <= 0:
+    if not _whole_seconds(interval, minimum=1):
         yield Error(
             f"{where}['SESSION_CHECK_INTERVAL'] must be None or a whole number of seconds above 0.",
             hint="E.g. 300: a signed-on request asks PingOne again when the last answer is 5 minutes old.",
@@ -136,13 +128,14 @@ def check_session_check_interval(
         )
 
 
-def check_require_iss(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    if values["REQUIRE_ISS"] not in (True, False, "auto"):
-        yield Error(
-            f"{where}['REQUIRE_ISS'] must be True, False or 'auto'.",
-            hint="The default 'auto' follows the issuer's discovery document.",
-            id="pingone.E031",
-        )
+check_require_iss = option_check(
+    "check_require_iss",
+    "REQUIRE_ISS",
+    lambda value: value in (True, False, "auto"),
+    "must be True, False or 'auto'.",
+    "The default 'auto' follows the issuer's discovery document.",
+    "pingone.E031",
+)
 
 
 def check_timeout_is_short(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:

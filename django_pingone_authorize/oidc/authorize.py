@@ -19,15 +19,13 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from django_pingone_authorize.conf import HMAC_ALGORITHMS, PER_REQUEST_PARAMS, AliasConfig
+from django_pingone_authorize.conf import HMAC_ALGORITHMS, PER_REQUEST_PARAMS, PROMPT_VALUES, AliasConfig, policy_names
 from django_pingone_authorize.errors import ProviderError, SignOnError
 from django_pingone_authorize.provider import client_auth
 from django_pingone_authorize.provider.discovery import ProviderMetadata
 from django_pingone_authorize.provider.http import request_json
 from django_pingone_authorize.sign_on.pending import PendingSignOn
 
-PROMPTS = frozenset({"none", "login", "consent", "select_account"})
-_ACR = re.compile(r"^[A-Za-z0-9._:/\- ]{1,256}$")
 _JWT = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*$")
 
 
@@ -148,12 +146,12 @@ def clean_request_params(config: AliasConfig, given: dict[str, str]) -> dict[str
         value = value.strip()
         ok = False
         if name == "prompt":
-            ok = all(part in PROMPTS for part in value.split()) and bool(value.split())
+            ok = all(part in PROMPT_VALUES for part in value.split()) and bool(value.split())
             ok = ok and not ("none" in value.split() and len(value.split()) > 1)
         elif name == "max_age":
             ok = value.isascii() and value.isdigit() and len(value) <= 9
         elif name == "acr_values":
-            ok = bool(_ACR.match(value))
+            ok = len(value) <= 256 and bool(policy_names(value))
         elif name == "login_hint":
             ok = 0 < len(value) <= 256 and value.isprintable()
         elif name == "login_hint_token":

@@ -16,7 +16,6 @@ strong or fresh enough, both naming what is needed and where to sign on (``login
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from django_pingone_authorize.conf import DEFAULT_ALIAS, get_alias
+from django_pingone_authorize.conf import DEFAULT_ALIAS, POLICY_NAME, get_alias
 from django_pingone_authorize.errors import SignOnError
 from django_pingone_authorize.oidc.authorize import SignOnRequirement
 from django_pingone_authorize.pages import wants_json
@@ -42,14 +41,13 @@ STEP_UP_SALT = "django_pingone_authorize.sign_on.requirements"
 # The signed requirement travels from the view to the login view in one redirect: minutes are plenty.
 STEP_UP_TOKEN_MAX_AGE = 300
 _MAX_TOKEN_LENGTH = 2048
-_POLICY = re.compile(r"^[A-Za-z0-9._:/\-]{1,128}$")
 
 
 def view_policies(acr: str | Sequence[str] | None) -> tuple[str, ...]:
     """The sign-on policies a view asks for (``@pingone_required(acr=...)``), checked and without repeats."""
     names = tuple(acr.split()) if isinstance(acr, str) else tuple(acr or ())
     for name in names:
-        if not isinstance(name, str) or not _POLICY.match(name):
+        if not isinstance(name, str) or not POLICY_NAME.match(name):
             raise ImproperlyConfigured(f"pingone_required: {name!r} is not a sign-on policy name.")
     return tuple(dict.fromkeys(names))
 
@@ -82,7 +80,7 @@ def read_step_up(token: str, alias: str) -> SignOnRequirement:
     if not isinstance(payload, dict) or payload.get("alias") != alias:
         raise refused
     acr, max_age, login = payload.get("acr"), payload.get("max_age"), payload.get("login")
-    if not isinstance(acr, list) or not all(isinstance(name, str) and _POLICY.match(name) for name in acr):
+    if not isinstance(acr, list) or not all(isinstance(name, str) and POLICY_NAME.match(name) for name in acr):
         raise refused
     if max_age is not None and (not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 0):
         raise refused
