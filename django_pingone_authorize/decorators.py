@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from django_pingone_authorize.api.access_tokens import AccessTokenError, require_scopes
 from django_pingone_authorize.api.bearer import authenticate_bearer, token_error_response
-from django_pingone_authorize.approval import consume_approval, request_approval
+from django_pingone_authorize.approval import Approval, consume_approval, request_approval
 from django_pingone_authorize.sign_on.requirements import ViewRequirement, view_policies
 
 __all__ = ["approval_required", "pingone_required", "pingone_token_required"]
@@ -105,6 +105,19 @@ def _variables_of(variables: Variables, request: HttpRequest) -> Mapping[str, An
     return variables(request) if callable(variables) else variables
 
 
+def approval_or_request(
+    request: HttpRequest, *, template: str, variant: str, variables: Mapping[str, Any], alias: str | None
+) -> Approval | HttpResponseBase:
+    """The session's approval of exactly these details, used up; else the response that asks PingOne for it and
+    comes back to this URL (what ``@approval_required`` and ``ApprovalRequiredMixin`` both do)."""
+    approval = consume_approval(request, template=template, variant=variant, variables=variables)
+    if approval is not None:
+        return approval
+    return request_approval(
+        request, template=template, variant=variant, variables=variables, next=request.get_full_path(), alias=alias
+    )
+
+
 def approval_required(
     *, template: str, variant: str, variables: Variables, alias: str | None = None
 ) -> Callable[[ViewFunction], ViewFunction]:
@@ -116,16 +129,9 @@ def approval_required(
         @functools.wraps(view_function)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             values = _variables_of(variables, request)
-            approval = consume_approval(request, template=template, variant=variant, variables=values)
-            if approval is None:
-                return request_approval(
-                    request,
-                    template=template,
-                    variant=variant,
-                    variables=values,
-                    next=request.get_full_path(),
-                    alias=alias,
-                )
+            approval = approval_or_request(request, template=template, variant=variant, variables=values, alias=alias)
+            if not isinstance(approval, Approval):
+                return approval
             request.pingone_approval = approval  # type: ignore[attr-defined]
             return view_function(request, *args, **kwargs)
 

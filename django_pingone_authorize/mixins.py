@@ -10,7 +10,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from django_pingone_authorize.approval import Approval, consume_approval, request_approval
+from django_pingone_authorize.approval import Approval
+from django_pingone_authorize.decorators import approval_or_request
 from django_pingone_authorize.sign_on.requirements import ViewRequirement, view_policies
 
 if TYPE_CHECKING:
@@ -57,15 +58,14 @@ class ApprovalRequiredMixin(_MixinBase):
         raise ImproperlyConfigured(f"{type(self).__name__} must define get_approval_variables().")
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        template, variant, values = self.approval_template, self.approval_variant, self.get_approval_variables()
-        self.approval = consume_approval(request, template=template, variant=variant, variables=values)
-        if self.approval is None:
-            return request_approval(
-                request,
-                template=template,
-                variant=variant,
-                variables=values,
-                next=request.get_full_path(),
-                alias=self.approval_alias,
-            )
+        approval = approval_or_request(
+            request,
+            template=self.approval_template,
+            variant=self.approval_variant,
+            variables=self.get_approval_variables(),
+            alias=self.approval_alias,
+        )
+        if not isinstance(approval, Approval):
+            return approval
+        self.approval = approval
         return super().dispatch(request, *args, **kwargs)

@@ -120,16 +120,14 @@ def check_scope_has_openid(where: str, options: Mapping[str, Any], values: Mappi
         )
 
 
-def check_token_endpoint_auth_method(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
-    method = values["TOKEN_ENDPOINT_AUTH_METHOD"]
-    if method not in TOKEN_ENDPOINT_AUTH_METHODS:
-        yield Error(
-            f"{where}['TOKEN_ENDPOINT_AUTH_METHOD'] is {method!r}.",
-            hint=f"Use one of {', '.join(TOKEN_ENDPOINT_AUTH_METHODS)}, as set on the application in PingOne.",
-            id="pingone.E009",
-        )
+check_token_endpoint_auth_method = option_check(
+    "check_token_endpoint_auth_method",
+    "TOKEN_ENDPOINT_AUTH_METHOD",
+    lambda method: method in TOKEN_ENDPOINT_AUTH_METHODS,
+    "is {value!r}.",
+    f"Use one of {', '.join(TOKEN_ENDPOINT_AUTH_METHODS)}, as set on the application in PingOne.",
+    "pingone.E009",
+)
 
 
 def check_client_secret_for_auth_method(
@@ -168,16 +166,14 @@ def check_token_endpoint_auth_algorithm(
         )
 
 
-def check_id_token_algorithms(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
-    algorithms = _sequence(values["ID_TOKEN_ALGORITHMS"])
-    if not algorithms or any(a not in ID_TOKEN_ALGORITHMS for a in algorithms):
-        yield Error(
-            f"{where}['ID_TOKEN_ALGORITHMS'] is {values['ID_TOKEN_ALGORITHMS']!r}.",
-            hint="List signature algorithms such as ('RS256',); 'none' is never accepted.",
-            id="pingone.E011",
-        )
+check_id_token_algorithms = option_check(
+    "check_id_token_algorithms",
+    "ID_TOKEN_ALGORITHMS",
+    lambda value: bool(_sequence(value)) and all(a in ID_TOKEN_ALGORITHMS for a in value),
+    "is {value!r}.",
+    "List signature algorithms such as ('RS256',); 'none' is never accepted.",
+    "pingone.E011",
+)
 
 
 def check_client_secret_for_hs_id_tokens(
@@ -217,22 +213,21 @@ def check_private_key_for_request_objects(
         )
 
 
-def check_request_object_algorithm(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
-    algorithm = values["REQUEST_OBJECT_ALGORITHM"]
-    if algorithm is not None and algorithm not in ID_TOKEN_ALGORITHMS:
-        yield Error(
-            f"{where}['REQUEST_OBJECT_ALGORITHM'] is {algorithm!r}.",
-            hint="Use None, an HS* or an RS* algorithm.",
-            id="pingone.E028",
-        )
+check_request_object_algorithm = option_check(
+    "check_request_object_algorithm",
+    "REQUEST_OBJECT_ALGORITHM",
+    lambda algorithm: algorithm is None or algorithm in ID_TOKEN_ALGORITHMS,
+    "is {value!r}.",
+    "Use None, an HS* or an RS* algorithm.",
+    "pingone.E028",
+)
 
 
-def check_private_key(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    if values["PRIVATE_KEY"] is not None and not _private_key_ok(values["PRIVATE_KEY"]):
-        yield Error(
-            f"{where}['PRIVATE_KEY'] cannot be read.",
-            hint="It must be an unencrypted PEM private key (RSA or EC).",
-            id="pingone.E016",
-        )
+check_private_key = option_check(
+    "check_private_key",
+    "PRIVATE_KEY",
+    lambda pem: pem is None or _private_key_ok(pem),
+    "cannot be read.",
+    "It must be an unencrypted PEM private key (RSA or EC).",
+    "pingone.E016",
+)

@@ -15,23 +15,26 @@ from django_pingone_authorize.checks.base import (
     SIGNED_COOKIES_ENGINE,
 )
 
+# The middleware the app needs (a subclass named alike will do): its dotted path, why, and the check id.
+REQUIRED_MIDDLEWARE = (
+    (
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "Pending sign-ons (state, nonce, PKCE) live in the session: add SessionMiddleware.",
+        "pingone.E013",
+    ),
+    (
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "Add AuthenticationMiddleware after SessionMiddleware.",
+        "pingone.E032",
+    ),
+)
 
-def check_session_middleware() -> Iterator[CheckMessage]:
-    if not any(m.endswith("SessionMiddleware") for m in getattr(settings, "MIDDLEWARE", [])):
-        yield Error(
-            "django.contrib.sessions.middleware.SessionMiddleware is not in MIDDLEWARE.",
-            hint="Pending sign-ons (state, nonce, PKCE) live in the session: add SessionMiddleware.",
-            id="pingone.E013",
-        )
 
-
-def check_authentication_middleware() -> Iterator[CheckMessage]:
-    if not any(m.endswith("AuthenticationMiddleware") for m in getattr(settings, "MIDDLEWARE", [])):
-        yield Error(
-            "django.contrib.auth.middleware.AuthenticationMiddleware is not in MIDDLEWARE.",
-            hint="Add AuthenticationMiddleware after SessionMiddleware.",
-            id="pingone.E032",
-        )
+def check_required_middleware() -> Iterator[CheckMessage]:
+    middleware = getattr(settings, "MIDDLEWARE", [])
+    for path, hint, check_id in REQUIRED_MIDDLEWARE:
+        if not any(m.endswith(path.rpartition(".")[2]) for m in middleware):
+            yield Error(f"{path} is not in MIDDLEWARE.", hint=hint, id=check_id)
 
 
 def check_session_check_middleware() -> Iterator[CheckMessage]:
@@ -95,8 +98,7 @@ def check_samesite() -> Iterator[CheckMessage]:
 
 
 PROJECT_CHECKS: tuple[Callable[[], Iterator[CheckMessage]], ...] = (
-    check_session_middleware,
-    check_authentication_middleware,
+    check_required_middleware,
     check_session_check_middleware,
     check_session_engine,
     check_backend,
