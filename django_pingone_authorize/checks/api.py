@@ -23,34 +23,28 @@ from django_pingone_authorize.conf import (
 )
 
 
-def check_api_audience(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    audiences = _sequence(values["API_AUDIENCE"])
-    if audiences is None or not all(isinstance(a, str) and a for a in audiences):
-        yield Error(
-            f"{where}['API_AUDIENCE'] must be a string or a list of strings.",
-            hint="Use the audience of the PingOne custom resource your API is (Applications → Resources).",
-            id="pingone.E061",
-        )
+@option_check("API_AUDIENCE", "pingone.E061")
+def check_api_audience(value: Any) -> str | None:
+    """Use the audience of the PingOne custom resource your API is (Applications → Resources)."""
+    audiences = _sequence(value)
+    if audiences is not None and all(isinstance(a, str) and a for a in audiences):
+        return None
+    return "must be a string or a list of strings."
 
 
-check_api_introspect = option_check(
-    "check_api_introspect",
-    "API_INTROSPECT",
-    lambda value: value in (True, False, "opaque"),
-    'must be False, True or "opaque".',
-    'False validates JWT access tokens locally; True introspects every token; "opaque" only tokens that are not JWTs.',
-    "pingone.E062",
-)
+@option_check("API_INTROSPECT", "pingone.E062")
+def check_api_introspect(value: Any) -> str | None:
+    """False validates JWT access tokens locally; True introspects every token; "opaque" only tokens that are
+    not JWTs."""
+    return None if value in (True, False, "opaque") else 'must be False, True or "opaque".'
 
 
-check_api_introspection_max_cache = option_check(
-    "check_api_introspection_max_cache",
-    "API_INTROSPECTION_MAX_CACHE",
-    _whole_seconds,
-    "must be a whole number of seconds, 0 or more.",
-    "It bounds how long a revoked token may still be accepted; 0 introspects on every request.",
-    "pingone.E063",
-)
+@option_check("API_INTROSPECTION_MAX_CACHE", "pingone.E063")
+def check_api_introspection_max_cache(max_cache: Any) -> str | None:
+    """It bounds how long a revoked token may still be accepted; 0 introspects on every request."""
+    if not _whole_seconds(max_cache):
+        return "must be a whole number of seconds, 0 or more."
+    return None
 
 
 def check_api_algorithms(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
@@ -79,14 +73,10 @@ def check_api_client_secret(
         )
 
 
-check_api_require_typ = option_check(
-    "check_api_require_typ",
-    "API_REQUIRE_TYP",
-    lambda value: isinstance(value, bool),
-    "must be True or False.",
-    "True (the default) refuses JWT access tokens without RFC 9068's typ 'at+jwt'.",
-    "pingone.E066",
-)
+@option_check("API_REQUIRE_TYP", "pingone.E066")
+def check_api_require_typ(value: Any) -> str | None:
+    """True (the default) refuses JWT access tokens without RFC 9068's typ 'at+jwt'."""
+    return None if isinstance(value, bool) else "must be True or False."
 
 
 API_CHECKS: tuple[AliasCheck, ...] = (

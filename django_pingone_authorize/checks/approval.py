@@ -17,14 +17,11 @@ from django_pingone_authorize.checks.base import (
     option_check,
 )
 
-check_approval_ttl = option_check(
-    "check_approval_ttl",
-    "APPROVAL_TTL",
-    lambda ttl: _whole_seconds(ttl, minimum=1),
-    "must be a positive whole number of seconds, not {value!r}.",
-    "How long an approval stays usable once PingOne approved it; the default is 300 (five minutes).",
-    "pingone.E090",
-)
+
+@option_check("APPROVAL_TTL", "pingone.E090")
+def check_approval_ttl(ttl: Any) -> str | None:
+    """How long an approval stays usable once PingOne approved it; the default is 300 (five minutes)."""
+    return None if _whole_seconds(ttl, minimum=1) else f"must be a positive whole number of seconds, not {ttl!r}."
 
 
 def check_trusted_proxies(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
@@ -43,15 +40,14 @@ def check_trusted_proxies(where: str, options: Mapping[str, Any], values: Mappin
         )
 
 
-check_approval_acr_values = option_check(
-    "check_approval_acr_values",
-    "APPROVAL_ACR_VALUES",
-    _policy_string,
-    "is not a space-separated string of sign-on policy names.",
-    "Use None (the alias's ACR_VALUES) or the PingOne sign-on policy that approves transactions with MFA, e.g. "
-    "'Multi_Factor'.",
-    "pingone.E092",
-)
+@option_check("APPROVAL_ACR_VALUES", "pingone.E092")
+def check_approval_acr_values(acr: Any) -> str | None:
+    """Use None (the alias's ACR_VALUES) or the PingOne sign-on policy that approves transactions with MFA, e.g.
+    'Multi_Factor'."""
+    if not _policy_string(acr):
+        return "is not a space-separated string of sign-on policy names."
+    return None
+
 
 APPROVAL_CHECKS: tuple[AliasCheck, ...] = (check_approval_ttl, check_trusted_proxies, check_approval_acr_values)
 

@@ -109,37 +109,47 @@ def _policy_string(value: Any) -> bool:
     return value is None or (isinstance(value, str) and bool(policy_names(value)))
 
 
-def option_check(
-    name: str, key: str, valid: Callable[[Any], bool], problem: str, hint: str, check_id: str
-) -> AliasCheck:
-    """The check of one option on its own: ``check_id``'s Error when ``valid(value)`` is false, saying
-    ``{where}['KEY']`` and then ``problem`` (which may name the value as ``{value!r}``)."""
-
-    def check(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-        value = values[key]
-        if not valid(value):
-            yield Error(f"{where}[{key!r}] {problem.format(value=value)}", hint=hint, id=check_id)
-
-    check.__name__ = check.__qualname__ = name
-    return check
+# What is wrong with one option's value, as the end of a sentence ("must be True or False."), or None.
+OptionProblem = Callable[[Any], str | None]
 
 
-def options_check(
-    name: str, keys: Sequence[str], valid: Callable[[Any], bool], problem: str, check_id: str
-) -> AliasCheck:
+def _hint(problem: OptionProblem) -> str:
+    return " ".join((problem.__doc__ or "").split())
+
+
+def option_check(key: str, check_id: str, *, hint: str | None = None) -> Callable[[OptionProblem], AliasCheck]:
+    """Make ``problem`` (an option's value -> what is wrong with it, or None) the alias check of the option
+    ``key``: ``check_id``'s Error saying ``{where}['KEY'] <problem>``, with the function's docstring (or ``hint``)
+    as the hint."""
+
+    def decorate(problem: OptionProblem) -> AliasCheck:
+        text = _hint(problem) if hint is None else hint
+
+        def check(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+            found = problem(values[key])
+            if found is not None:
+                yield Error(f"{where}[{key!r}] {found}", hint=text, id=check_id)
+
+        check.__name__ = check.__qualname__ = problem.__name__
+        return check
+
+    return decorate
+
+
+def options_check(keys: Sequence[str], check_id: str) -> Callable[[OptionProblem], AliasCheck]:
     """``option_check`` for each of ``keys`` (one id for the group), the hint giving the key's default."""
 
-    def check(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-        for key in keys:
-            if not valid(values[key]):
-                yield Error(
-                    f"{where}[{key!r}] {problem.format(value=values[key])}",
-                    hint=f"The default is {DEFAULTS[key]!r}.",
-                    id=check_id,
-                )
+    def decorate(problem: OptionProblem) -> AliasCheck:
+        def check(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+            for key in keys:
+                found = problem(values[key])
+                if found is not None:
+                    yield Error(f"{where}[{key!r}] {found}", hint=f"The default is {DEFAULTS[key]!r}.", id=check_id)
 
-    check.__name__ = check.__qualname__ = name
-    return check
+        check.__name__ = check.__qualname__ = problem.__name__
+        return check
+
+    return decorate
 
 
 def _each_alias(alias_checks: Sequence[AliasCheck]) -> list[CheckMessage]:

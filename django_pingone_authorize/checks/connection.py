@@ -67,14 +67,13 @@ def check_auth_path_is_not_the_issuer(
         )
 
 
-check_env_id_format = option_check(
-    "check_env_id_format",
-    "ENV_ID",
-    lambda env_id: not env_id or (isinstance(env_id, str) and bool(ENV_ID_PATTERN.match(env_id))),
-    "is not a PingOne environment ID.",
-    "It is a UUID such as 'abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6' (Environment > Properties in the admin console).",
-    "pingone.E006",
-)
+@option_check("ENV_ID", "pingone.E006")
+def check_env_id_format(env_id: Any) -> str | None:
+    """It is a UUID such as 'abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6' (Environment > Properties in the admin
+    console)."""
+    if env_id and not (isinstance(env_id, str) and ENV_ID_PATTERN.match(env_id)):
+        return "is not a PingOne environment ID."
+    return None
 
 
 def check_env_id_for_regional_host(
@@ -89,24 +88,16 @@ def check_env_id_for_regional_host(
         )
 
 
-check_method = option_check(
-    "check_method",
-    "METHOD",
-    lambda method: method in METHODS,
-    "must be 'GET' or 'POST', not {value!r}.",
-    "'GET' redirects to /as/authorize; 'POST' submits a form to it.",
-    "pingone.E007",
-)
+@option_check("METHOD", "pingone.E007")
+def check_method(method: Any) -> str | None:
+    """'GET' redirects to /as/authorize; 'POST' submits a form to it."""
+    return None if method in METHODS else f"must be 'GET' or 'POST', not {method!r}."
 
 
-check_response_mode = option_check(
-    "check_response_mode",
-    "RESPONSE_MODE",
-    lambda mode: mode in RESPONSE_MODES,
-    "is {value!r}.",
-    "Use None (query), 'form_post' or 'pi.flow'.",
-    "pingone.E008",
-)
+@option_check("RESPONSE_MODE", "pingone.E008")
+def check_response_mode(mode: Any) -> str | None:
+    """Use None (query), 'form_post' or 'pi.flow'."""
+    return f"is {mode!r}." if mode not in RESPONSE_MODES else None
 
 
 def check_scope_has_openid(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
@@ -120,14 +111,15 @@ def check_scope_has_openid(where: str, options: Mapping[str, Any], values: Mappi
         )
 
 
-check_token_endpoint_auth_method = option_check(
-    "check_token_endpoint_auth_method",
+@option_check(
     "TOKEN_ENDPOINT_AUTH_METHOD",
-    lambda method: method in TOKEN_ENDPOINT_AUTH_METHODS,
-    "is {value!r}.",
-    f"Use one of {', '.join(TOKEN_ENDPOINT_AUTH_METHODS)}, as set on the application in PingOne.",
     "pingone.E009",
+    hint=f"Use one of {', '.join(TOKEN_ENDPOINT_AUTH_METHODS)}, as set on the application in PingOne.",
 )
+def check_token_endpoint_auth_method(method: Any) -> str | None:
+    if method in TOKEN_ENDPOINT_AUTH_METHODS:
+        return None
+    return f"is {method!r}."
 
 
 def check_client_secret_for_auth_method(
@@ -166,14 +158,12 @@ def check_token_endpoint_auth_algorithm(
         )
 
 
-check_id_token_algorithms = option_check(
-    "check_id_token_algorithms",
-    "ID_TOKEN_ALGORITHMS",
-    lambda value: bool(_sequence(value)) and all(a in ID_TOKEN_ALGORITHMS for a in value),
-    "is {value!r}.",
-    "List signature algorithms such as ('RS256',); 'none' is never accepted.",
-    "pingone.E011",
-)
+@option_check("ID_TOKEN_ALGORITHMS", "pingone.E011")
+def check_id_token_algorithms(value: Any) -> str | None:
+    """List signature algorithms such as ('RS256',); 'none' is never accepted."""
+    algorithms = _sequence(value)
+    ok = bool(algorithms) and all(a in ID_TOKEN_ALGORITHMS for a in algorithms or ())
+    return None if ok else f"is {value!r}."
 
 
 def check_client_secret_for_hs_id_tokens(
@@ -213,21 +203,16 @@ def check_private_key_for_request_objects(
         )
 
 
-check_request_object_algorithm = option_check(
-    "check_request_object_algorithm",
-    "REQUEST_OBJECT_ALGORITHM",
-    lambda algorithm: algorithm is None or algorithm in ID_TOKEN_ALGORITHMS,
-    "is {value!r}.",
-    "Use None, an HS* or an RS* algorithm.",
-    "pingone.E028",
-)
+@option_check("REQUEST_OBJECT_ALGORITHM", "pingone.E028")
+def check_request_object_algorithm(algorithm: Any) -> str | None:
+    """Use None, an HS* or an RS* algorithm."""
+    known = algorithm is None or algorithm in ID_TOKEN_ALGORITHMS
+    return None if known else f"is {algorithm!r}."
 
 
-check_private_key = option_check(
-    "check_private_key",
-    "PRIVATE_KEY",
-    lambda pem: pem is None or _private_key_ok(pem),
-    "cannot be read.",
-    "It must be an unencrypted PEM private key (RSA or EC).",
-    "pingone.E016",
-)
+@option_check("PRIVATE_KEY", "pingone.E016")
+def check_private_key(pem: Any) -> str | None:
+    """It must be an unencrypted PEM private key (RSA or EC)."""
+    if pem is None or _private_key_ok(pem):
+        return None
+    return "cannot be read."

@@ -88,23 +88,21 @@ def check_request_params(where: str, options: Mapping[str, Any], values: Mapping
         )
 
 
-check_positive_numbers = options_check(
-    "check_positive_numbers",
-    POSITIVE_NUMBERS,
-    lambda value: isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0,
-    "must be a positive number, not {value!r}.",
-    "pingone.E017",
-)
-check_whole_seconds = options_check(
-    "check_whole_seconds",
-    NON_NEGATIVE_NUMBERS,
-    _whole_seconds,
-    "must be a whole number of seconds, not {value!r}.",
-    "pingone.E029",
-)
-check_booleans = options_check(
-    "check_booleans", BOOLEANS, lambda value: isinstance(value, bool), "must be True or False.", "pingone.E030"
-)
+@options_check(POSITIVE_NUMBERS, "pingone.E017")
+def check_positive_numbers(value: Any) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return None
+    return f"must be a positive number, not {value!r}."
+
+
+@options_check(NON_NEGATIVE_NUMBERS, "pingone.E029")
+def check_whole_seconds(value: Any) -> str | None:
+    return None if _whole_seconds(value) else f"must be a whole number of seconds, not {value!r}."
+
+
+@options_check(BOOLEANS, "pingone.E030")
+def check_booleans(value: Any) -> str | None:
+    return "must be True or False." if not isinstance(value, bool) else None
 
 
 def check_session_check_interval(
@@ -128,14 +126,12 @@ def check_session_check_interval(
         )
 
 
-check_require_iss = option_check(
-    "check_require_iss",
-    "REQUIRE_ISS",
-    lambda value: value in (True, False, "auto"),
-    "must be True, False or 'auto'.",
-    "The default 'auto' follows the issuer's discovery document.",
-    "pingone.E031",
-)
+@option_check("REQUIRE_ISS", "pingone.E031")
+def check_require_iss(value: Any) -> str | None:
+    """The default 'auto' follows the issuer's discovery document."""
+    if value in (True, False, "auto"):
+        return None
+    return "must be True, False or 'auto'."
 
 
 def check_timeout_is_short(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:

@@ -25,39 +25,31 @@ def _prompt_ok(prompt: Any) -> bool:
     return bool(words) and set(words) <= PROMPT_VALUES and not ("none" in words and len(words) > 1)
 
 
-check_allowed_acr_values = option_check(
-    "check_allowed_acr_values",
-    "ALLOWED_ACR_VALUES",
-    lambda value: policy_names(value) is not None,
-    "is not a list of sign-on policy names.",
-    "List the PingOne sign-on policy names (or DaVinci policy IDs) a request may ask for, e.g. "
-    "('Single_Factor', 'Multi_Factor'); the default () lets no request name one.",
-    "pingone.E040",
-)
-check_prompt = option_check(
-    "check_prompt",
-    "PROMPT",
-    _prompt_ok,
-    "is not a valid prompt.",
-    "Use None, 'login', 'consent', 'select_account' (space-separated), or 'none' alone.",
-    "pingone.E041",
-)
-check_max_age = option_check(
-    "check_max_age",
-    "MAX_AGE",
-    lambda value: value is None or _whole_seconds(value),
-    "is not a whole, non-negative number of seconds.",
-    "Use None (not sent) or the largest age, in seconds, of the authentication to accept.",
-    "pingone.E042",
-)
-check_acr_values = option_check(
-    "check_acr_values",
-    "ACR_VALUES",
-    _policy_string,
-    "is not a space-separated string of sign-on policy names.",
-    "Use None (PingOne's default policy for the application) or e.g. 'Multi_Factor'.",
-    "pingone.E043",
-)
+@option_check("ALLOWED_ACR_VALUES", "pingone.E040")
+def check_allowed_acr_values(value: Any) -> str | None:
+    """List the PingOne sign-on policy names (or DaVinci policy IDs) a request may ask for, e.g.
+    ('Single_Factor', 'Multi_Factor'); the default () lets no request name one."""
+    return "is not a list of sign-on policy names." if policy_names(value) is None else None
+
+
+@option_check("PROMPT", "pingone.E041")
+def check_prompt(prompt: Any) -> str | None:
+    """Use None, 'login', 'consent', 'select_account' (space-separated), or 'none' alone."""
+    return None if _prompt_ok(prompt) else "is not a valid prompt."
+
+
+@option_check("MAX_AGE", "pingone.E042")
+def check_max_age(max_age: Any) -> str | None:
+    """Use None (not sent) or the largest age, in seconds, of the authentication to accept."""
+    if max_age is None or _whole_seconds(max_age):
+        return None
+    return "is not a whole, non-negative number of seconds."
+
+
+@option_check("ACR_VALUES", "pingone.E043")
+def check_acr_values(acr: Any) -> str | None:
+    """Use None (PingOne's default policy for the application) or e.g. 'Multi_Factor'."""
+    return None if _policy_string(acr) else "is not a space-separated string of sign-on policy names."
 
 
 SIGN_ON_CHECKS: tuple[AliasCheck, ...] = (check_allowed_acr_values, check_prompt, check_max_age, check_acr_values)
