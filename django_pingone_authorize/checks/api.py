@@ -16,6 +16,7 @@ from django_pingone_authorize.checks.base import (
     _each_alias,
     _sequence,
     _whole_seconds,
+    alias_check,
     option_check,
 )
 from django_pingone_authorize.conf import (
@@ -61,16 +62,15 @@ def check_api_algorithms(where: str, options: Mapping[str, Any], values: Mapping
         )
 
 
-def check_api_client_secret(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
-    if values["API_CLIENT_ID"] and not values["API_CLIENT_SECRET"]:
-        yield Error(
-            f"{where}['API_CLIENT_ID'] is set without API_CLIENT_SECRET.",
-            hint="Introspection authenticates with the resource's own ID and secret; set both, or neither to use "
-            "the application's.",
-            id="pingone.E065",
-        )
+@alias_check("pingone.E065")
+def check_api_client_secret(values: Mapping[str, Any]) -> str | None:
+    """Introspection authenticates with the resource's own ID and secret; set both, or neither to use the
+    application's."""
+    return (
+        "['API_CLIENT_ID'] is set without API_CLIENT_SECRET."
+        if values["API_CLIENT_ID"] and not values["API_CLIENT_SECRET"]
+        else None
+    )
 
 
 @option_check("API_REQUIRE_TYP", "pingone.E066")

@@ -111,27 +111,46 @@ def _policy_string(value: Any) -> bool:
 
 # What is wrong with one option's value, as the end of a sentence ("must be True or False."), or None.
 OptionProblem = Callable[[Any], str | None]
+# What is wrong with an alias's options taken together, or None.
+AliasProblem = Callable[[Mapping[str, Any]], str | None]
 
 
-def _hint(problem: OptionProblem) -> str:
+def _hint(problem: Callable[..., str | None]) -> str:
     return " ".join((problem.__doc__ or "").split())
 
 
-def option_check(key: str, check_id: str, *, hint: str | None = None) -> Callable[[OptionProblem], AliasCheck]:
-    """Make ``problem`` (an option's value -> what is wrong with it, or None) the alias check of the option
-    ``key``: ``check_id``'s Error saying ``{where}['KEY'] <problem>``, with the function's docstring (or ``hint``)
-    as the hint."""
+def alias_check(
+    check_id: str, *, hint: str | None = None, level: Callable[..., CheckMessage] = Error
+) -> Callable[[AliasProblem], AliasCheck]:
+    """Make ``problem`` (an alias's options as ``normalise`` puts them -> what is wrong, or None) an alias check:
+    ``check_id``'s Error (or ``level``) saying ``{where}`` and then the problem (``{where}['KEY'] ...`` when it
+    starts with the key), with the function's docstring (or ``hint``) as the hint."""
 
-    def decorate(problem: OptionProblem) -> AliasCheck:
+    def decorate(problem: AliasProblem) -> AliasCheck:
         text = _hint(problem) if hint is None else hint
 
         def check(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-            found = problem(values[key])
+            found = problem(values)
             if found is not None:
-                yield Error(f"{where}[{key!r}] {found}", hint=text, id=check_id)
+                yield level(f"{where}{'' if found.startswith('[') else ' '}{found}", hint=text, id=check_id)
 
         check.__name__ = check.__qualname__ = problem.__name__
         return check
+
+    return decorate
+
+
+def option_check(key: str, check_id: str, *, hint: str | None = None) -> Callable[[OptionProblem], AliasCheck]:
+    """``alias_check`` of one option: ``problem`` is given the option's value and says what is wrong with it,
+    after ``{where}['KEY']``."""
+
+    def decorate(problem: OptionProblem) -> AliasCheck:
+        def of_the_option(values: Mapping[str, Any]) -> str | None:
+            found = problem(values[key])
+            return None if found is None else f"[{key!r}] {found}"
+
+        of_the_option.__name__, of_the_option.__doc__ = problem.__name__, problem.__doc__
+        return alias_check(check_id, hint=hint)(of_the_option)
 
     return decorate
 

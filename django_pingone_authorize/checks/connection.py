@@ -16,6 +16,7 @@ from django_pingone_authorize.checks.base import (
     _auth_path_parts,
     _private_key_ok,
     _sequence,
+    alias_check,
     option_check,
 )
 from django_pingone_authorize.conf import (
@@ -28,43 +29,30 @@ from django_pingone_authorize.conf import (
 from django_pingone_authorize.provider.url_safety import is_loopback
 
 
-def check_auth_path_is_a_url(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
-    if _auth_path_parts(values) is None:
-        yield Error(
-            f"{where}['AUTH_PATH'] is not a URL.",
-            hint="Use e.g. 'https://auth.pingone.com' (your region) or 'https://login.example.com' (a custom domain).",
-            id="pingone.E005",
-        )
+@alias_check("pingone.E005")
+def check_auth_path_is_a_url(values: Mapping[str, Any]) -> str | None:
+    """Use e.g. 'https://auth.pingone.com' (your region) or 'https://login.example.com' (a custom domain)."""
+    return "['AUTH_PATH'] is not a URL." if _auth_path_parts(values) is None else None
 
 
-def check_auth_path_uses_https(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
+@alias_check("pingone.E021")
+def check_auth_path_uses_https(values: Mapping[str, Any]) -> str | None:
+    """PingOne is only reachable over https; plain http is allowed on loopback for local stand-ins."""
     parts = _auth_path_parts(values)
     if parts is not None and parts.scheme != "https" and not is_loopback(parts.hostname or ""):
-        yield Error(
-            f"{where}['AUTH_PATH'] must use https.",
-            hint="PingOne is only reachable over https; plain http is allowed on loopback for local stand-ins.",
-            id="pingone.E021",
-        )
+        return "['AUTH_PATH'] must use https."
+    return None
 
 
-def check_auth_path_is_not_the_issuer(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
+@alias_check("pingone.E022")
+def check_auth_path_is_not_the_issuer(values: Mapping[str, Any]) -> str | None:
+    """AUTH_PATH is the host only, e.g. 'https://auth.pingone.com'; put the environment ID in ENV_ID. The issuer
+    is built as {AUTH_PATH}/{ENV_ID}/as."""
     parts = _auth_path_parts(values)
-    if parts is None:
-        return
-    segments = [segment for segment in parts.path.split("/") if segment]
+    segments = [segment for segment in parts.path.split("/") if segment] if parts is not None else []
     if any(segment.lower() == "as" or ENV_ID_PATTERN.match(segment) for segment in segments):
-        yield Error(
-            f"{where}['AUTH_PATH'] holds the environment ID or '/as': it looks like the issuer.",
-            hint="AUTH_PATH is the host only, e.g. 'https://auth.pingone.com'; put the environment ID in ENV_ID. "
-            "The issuer is built as {AUTH_PATH}/{ENV_ID}/as.",
-            id="pingone.E022",
-        )
+        return "['AUTH_PATH'] holds the environment ID or '/as': it looks like the issuer."
+    return None
 
 
 @option_check("ENV_ID", "pingone.E006")
@@ -76,16 +64,13 @@ def check_env_id_format(env_id: Any) -> str | None:
     return None
 
 
-def check_env_id_for_regional_host(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
+@alias_check("pingone.E023")
+def check_env_id_for_regional_host(values: Mapping[str, Any]) -> str | None:
+    """Set ENV_ID; leave it empty only with a custom domain in AUTH_PATH."""
     parts = _auth_path_parts(values)
     if not values["ENV_ID"] and parts is not None and parts.hostname and REGIONAL_HOSTS.match(parts.hostname):
-        yield Error(
-            f"{where} has no ENV_ID for the regional host {parts.hostname}.",
-            hint="Set ENV_ID; leave it empty only with a custom domain in AUTH_PATH.",
-            id="pingone.E023",
-        )
+        return f"has no ENV_ID for the regional host {parts.hostname}."
+    return None
 
 
 @option_check("METHOD", "pingone.E007")
@@ -122,27 +107,20 @@ def check_token_endpoint_auth_method(method: Any) -> str | None:
     return f"is {method!r}."
 
 
-def check_client_secret_for_auth_method(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
+@alias_check("pingone.E010")
+def check_client_secret_for_auth_method(values: Mapping[str, Any]) -> str | None:
+    """Set CLIENT_SECRET (read it from the environment, not from code), or use 'none' for a public client."""
     method = values["TOKEN_ENDPOINT_AUTH_METHOD"]
-    if method in SECRET_AUTH_METHODS and not values["CLIENT_SECRET"]:
-        yield Error(
-            f"{where} uses {method} but has no CLIENT_SECRET.",
-            hint="Set CLIENT_SECRET (read it from the environment, not from code), or use 'none' for a public client.",
-            id="pingone.E010",
-        )
+    needs_secret = method in SECRET_AUTH_METHODS and not values["CLIENT_SECRET"]
+    return f"uses {method} but has no CLIENT_SECRET." if needs_secret else None
 
 
-def check_private_key_for_auth_method(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
-    if values["TOKEN_ENDPOINT_AUTH_METHOD"] == "private_key_jwt" and not _private_key_ok(values["PRIVATE_KEY"]):
-        yield Error(
-            f"{where} uses private_key_jwt but PRIVATE_KEY is not a PEM private key.",
-            hint="Set PRIVATE_KEY to the PEM of the key whose public half PingOne knows (the application's JWKS).",
-            id="pingone.E024",
-        )
+@alias_check("pingone.E024")
+def check_private_key_for_auth_method(values: Mapping[str, Any]) -> str | None:
+    """Set PRIVATE_KEY to the PEM of the key whose public half PingOne knows (the application's JWKS)."""
+    if values["TOKEN_ENDPOINT_AUTH_METHOD"] != "private_key_jwt" or _private_key_ok(values["PRIVATE_KEY"]):
+        return None
+    return "uses private_key_jwt but PRIVATE_KEY is not a PEM private key."
 
 
 def check_token_endpoint_auth_algorithm(
@@ -166,41 +144,31 @@ def check_id_token_algorithms(value: Any) -> str | None:
     return None if ok else f"is {value!r}."
 
 
-def check_client_secret_for_hs_id_tokens(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
+@alias_check("pingone.E026")
+def check_client_secret_for_hs_id_tokens(values: Mapping[str, Any]) -> str | None:
+    """HS* ID tokens are keyed with the client secret; set it or accept only RS256."""
     algorithms = _sequence(values["ID_TOKEN_ALGORITHMS"]) or ()
     valid = all(a in ID_TOKEN_ALGORITHMS for a in algorithms)  # else E011 says it
     if valid and any(a in HMAC_ALGORITHMS for a in algorithms) and not values["CLIENT_SECRET"]:
-        yield Error(
-            f"{where} accepts HS* ID tokens but has no CLIENT_SECRET.",
-            hint="HS* ID tokens are keyed with the client secret; set it or accept only RS256.",
-            id="pingone.E026",
-        )
+        return "accepts HS* ID tokens but has no CLIENT_SECRET."
+    return None
 
 
-def check_client_secret_for_hs_request_objects(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
+@alias_check("pingone.E012")
+def check_client_secret_for_hs_request_objects(values: Mapping[str, Any]) -> str | None:
+    """Set CLIENT_SECRET or use RS256 with PRIVATE_KEY."""
     algorithm = values["REQUEST_OBJECT_ALGORITHM"]
-    if algorithm in HMAC_ALGORITHMS and not values["CLIENT_SECRET"]:
-        yield Error(
-            f"{where} signs request objects with {algorithm} but has no CLIENT_SECRET.",
-            hint="Set CLIENT_SECRET or use RS256 with PRIVATE_KEY.",
-            id="pingone.E012",
-        )
+    if algorithm not in HMAC_ALGORITHMS or values["CLIENT_SECRET"]:
+        return None
+    return f"signs request objects with {algorithm} but has no CLIENT_SECRET."
 
 
-def check_private_key_for_request_objects(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
+@alias_check("pingone.E027")
+def check_private_key_for_request_objects(values: Mapping[str, Any]) -> str | None:
+    """Set PRIVATE_KEY to the PEM of the application's signing key."""
     algorithm = values["REQUEST_OBJECT_ALGORITHM"]
-    if algorithm in ASYMMETRIC_ALGORITHMS and not _private_key_ok(values["PRIVATE_KEY"]):
-        yield Error(
-            f"{where} signs request objects with {algorithm} but PRIVATE_KEY is not a PEM private key.",
-            hint="Set PRIVATE_KEY to the PEM of the application's signing key.",
-            id="pingone.E027",
-        )
+    unsigned = algorithm in ASYMMETRIC_ALGORITHMS and not _private_key_ok(values["PRIVATE_KEY"])
+    return f"signs request objects with {algorithm} but PRIVATE_KEY is not a PEM private key." if unsigned else None
 
 
 @option_check("REQUEST_OBJECT_ALGORITHM", "pingone.E028")

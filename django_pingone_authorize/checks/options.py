@@ -20,6 +20,7 @@ from django_pingone_authorize.checks.base import (
     _sequence,
     _split,
     _whole_seconds,
+    alias_check,
     option_check,
     options_check,
 )
@@ -134,14 +135,13 @@ def check_require_iss(value: Any) -> str | None:
     return "must be True, False or 'auto'."
 
 
-def check_timeout_is_short(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+@alias_check("pingone.W003", level=Warning)
+def check_timeout_is_short(values: Mapping[str, Any]) -> str | None:
+    """Long timeouts tie up workers when PingOne is slow; 10 s or less is usual."""
     timeout = values["TIMEOUT"]
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 30:
-        yield Warning(
-            f"{where}['TIMEOUT'] is {timeout}s.",
-            hint="Long timeouts tie up workers when PingOne is slow; 10 s or less is usual.",
-            id="pingone.W003",
-        )
+        return f"['TIMEOUT'] is {timeout}s."
+    return None
 
 
 def check_absolute_urls(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
@@ -157,23 +157,22 @@ def check_absolute_urls(where: str, options: Mapping[str, Any], values: Mapping[
             )
 
 
-def check_cache_alias(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    if not isinstance(values["CACHE"], str) or values["CACHE"] not in getattr(settings, "CACHES", {"default": {}}):
-        yield Error(
-            f"{where}['CACHE'] names the cache {values['CACHE']!r}, which is not in CACHES.",
-            hint="Use a cache alias from settings.CACHES (shared by every worker, e.g. Redis or Memcached).",
-            id="pingone.E019",
-        )
+@alias_check("pingone.E019")
+def check_cache_alias(values: Mapping[str, Any]) -> str | None:
+    """Use a cache alias from settings.CACHES (shared by every worker, e.g. Redis or Memcached)."""
+    cache = values["CACHE"]
+    if isinstance(cache, str) and cache in getattr(settings, "CACHES", {"default": {}}):
+        return None
+    return f"['CACHE'] names the cache {cache!r}, which is not in CACHES."
 
 
-def check_cache_is_real(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+@alias_check("pingone.W004", level=Warning)
+def check_cache_is_real(values: Mapping[str, Any]) -> str | None:
+    """Configure a real cache shared by the workers."""
     cache = getattr(settings, "CACHES", {}).get(values["CACHE"]) if isinstance(values["CACHE"], str) else None
     if isinstance(cache, Mapping) and str(cache.get("BACKEND", "")).endswith("DummyCache"):
-        yield Warning(
-            f"{where} uses a DummyCache: discovery and signing keys are fetched on every sign-on.",
-            hint="Configure a real cache shared by the workers.",
-            id="pingone.W004",
-        )
+        return "uses a DummyCache: discovery and signing keys are fetched on every sign-on."
+    return None
 
 
 ALIAS_CHECKS: tuple[AliasCheck, ...] = (
