@@ -48,18 +48,15 @@ def check_api_introspection_max_cache(max_cache: Any) -> str | None:
     return None
 
 
-def check_api_algorithms(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+@alias_check("pingone.E064")
+def check_api_algorithms(values: Mapping[str, Any]) -> str | None:
+    """Access tokens are never accepted with HS* (the client secret): add 'RS256', PingOne's."""
     algorithms = _sequence(values["ID_TOKEN_ALGORITHMS"]) or ()
-    if (
-        _sequence(values["API_AUDIENCE"])
-        and values["API_INTROSPECT"] is not True
-        and not any(a in ASYMMETRIC_ALGORITHMS for a in algorithms)
-    ):
-        yield Error(
-            f"{where} accepts access tokens (API_AUDIENCE) but ID_TOKEN_ALGORITHMS has no RS*/PS*/ES* algorithm.",
-            hint="Access tokens are never accepted with HS* (the client secret): add 'RS256', PingOne's.",
-            id="pingone.E064",
-        )
+    if not _sequence(values["API_AUDIENCE"]) or values["API_INTROSPECT"] is True:
+        return None
+    if any(a in ASYMMETRIC_ALGORITHMS for a in algorithms):
+        return None
+    return "accepts access tokens (API_AUDIENCE) but ID_TOKEN_ALGORITHMS has no RS*/PS*/ES* algorithm."
 
 
 @alias_check("pingone.E065")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Tags, register
 
 from django_pingone_authorize.checks.base import (
     AliasCheck,
@@ -24,20 +24,18 @@ def check_approval_ttl(ttl: Any) -> str | None:
     return None if _whole_seconds(ttl, minimum=1) else f"must be a positive whole number of seconds, not {ttl!r}."
 
 
-def check_trusted_proxies(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    proxies = values["TRUSTED_PROXIES"]
+@option_check("TRUSTED_PROXIES", "pingone.E091")
+def check_trusted_proxies(proxies: Any) -> str | None:
+    """Your reverse proxies' addresses, e.g. ['10.0.0.0/8', '2001:db8::1']; X-Forwarded-For is read only through
+    them. The default, [], reads REMOTE_ADDR only."""
     try:
         if not isinstance(proxies, tuple) or not all(isinstance(proxy, str) for proxy in proxies):
             raise ValueError
         for proxy in proxies:
             ipaddress.ip_network(proxy.strip(), strict=False)
     except ValueError:
-        yield Error(
-            f"{where}['TRUSTED_PROXIES'] must be a list of IP addresses or CIDR networks.",
-            hint="Your reverse proxies' addresses, e.g. ['10.0.0.0/8', '2001:db8::1']; X-Forwarded-For is read "
-            "only through them. The default, [], reads REMOTE_ADDR only.",
-            id="pingone.E091",
-        )
+        return "must be a list of IP addresses or CIDR networks."
+    return None
 
 
 @option_check("APPROVAL_ACR_VALUES", "pingone.E092")

@@ -155,15 +155,19 @@ def option_check(key: str, check_id: str, *, hint: str | None = None) -> Callabl
     return decorate
 
 
-def options_check(keys: Sequence[str], check_id: str) -> Callable[[OptionProblem], AliasCheck]:
-    """``option_check`` for each of ``keys`` (one id for the group), the hint giving the key's default."""
+def options_check(
+    keys: Sequence[str], check_id: str, *, hint: str | None = None
+) -> Callable[[OptionProblem], AliasCheck]:
+    """``option_check`` for each of ``keys`` (one id for the group), the hint ``hint`` or the key's default."""
 
     def decorate(problem: OptionProblem) -> AliasCheck:
         def check(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
             for key in keys:
                 found = problem(values[key])
                 if found is not None:
-                    yield Error(f"{where}[{key!r}] {found}", hint=f"The default is {DEFAULTS[key]!r}.", id=check_id)
+                    yield Error(
+                        f"{where}[{key!r}] {found}", hint=hint or f"The default is {DEFAULTS[key]!r}.", id=check_id
+                    )
 
         check.__name__ = check.__qualname__ = problem.__name__
         return check

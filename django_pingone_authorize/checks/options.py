@@ -144,17 +144,16 @@ def check_timeout_is_short(values: Mapping[str, Any]) -> str | None:
     return None
 
 
-def check_absolute_urls(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    for key in ("REDIRECT_URI", "POST_LOGOUT_REDIRECT_URI"):
-        value = values[key]
-        if value is not None and (
-            (url := _split(value)) is None or url.scheme not in ("http", "https") or not url.netloc
-        ):
-            yield Error(
-                f"{where}[{key!r}] must be an absolute URL.",
-                hint="Register the same URL on the application in PingOne.",
-                id="pingone.E018",
-            )
+@options_check(
+    ("REDIRECT_URI", "POST_LOGOUT_REDIRECT_URI"),
+    "pingone.E018",
+    hint="Register the same URL on the application in PingOne.",
+)
+def check_absolute_urls(value: Any) -> str | None:
+    url = _split(value) if value is not None else None
+    if value is None or (url is not None and url.scheme in ("http", "https") and url.netloc):
+        return None
+    return "must be an absolute URL."
 
 
 @alias_check("pingone.E019")
