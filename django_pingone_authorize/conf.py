@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -295,6 +295,24 @@ def get_alias(alias: str = DEFAULT_ALIAS) -> AliasConfig:
     config = AliasConfig(alias=alias, **normalise(options))
     _cache[alias] = config
     return config
+
+
+Reset = TypeVar("Reset", bound=Callable[[], None])
+
+
+def resets_on(*names: str) -> Callable[[Reset], Reset]:
+    """Run the decorated ``reset_caches`` whenever Django's ``setting_changed`` fires for one of these settings
+    (``override_settings``): what a process keeps is forgotten with the settings it came from."""
+
+    def decorate(reset: Reset) -> Reset:
+        def reset_if_named(*, setting: str, **kwargs: Any) -> None:
+            if setting in names:
+                reset()
+
+        setting_changed.connect(reset_if_named, weak=False, dispatch_uid=f"{reset.__module__}.{reset.__qualname__}")
+        return reset
+
+    return decorate
 
 
 @receiver(setting_changed)

@@ -12,12 +12,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from django_pingone_authorize.conf import SETTING_NAME, AliasConfig
+from django_pingone_authorize.conf import SETTING_NAME, AliasConfig, resets_on
 from django_pingone_authorize.errors import ProviderError
 from django_pingone_authorize.provider import shared_cache, stale_if_error
 from django_pingone_authorize.provider.http import request_json
@@ -105,18 +103,13 @@ MEMO_SECONDS = 300.0
 STALE_RETRY_SECONDS = 5.0  # a stale document served while PingOne is down is kept this long in the process
 
 
+# Endpoints depend on the aliases' settings and on the cache they were read from.
+@resets_on(SETTING_NAME, "CACHES")
 def reset_caches() -> None:
     """Forget this process's memo of discovery documents (what a new worker starts with)."""
     with _memo_lock:
         _memo.clear()
     layout_metadata.cache_clear()
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    # Endpoints depend on the aliases' settings and on the cache they were read from.
-    if setting in (SETTING_NAME, "CACHES"):
-        reset_caches()
 
 
 def get_metadata(config: AliasConfig) -> ProviderMetadata:

@@ -15,11 +15,11 @@ import logging
 import math
 import threading
 import time
-from typing import Any, Final
+from typing import Final
 
 from django.core.cache import caches
-from django.core.signals import setting_changed
-from django.dispatch import receiver
+
+from django_pingone_authorize.conf import resets_on
 
 logger = logging.getLogger(__name__)
 
@@ -141,14 +141,9 @@ def cache_key(kind: str, url: str) -> str:
     return f"pingone:{kind}:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
+@resets_on("CACHES")  # other backends: what failed before says nothing about them
 def reset_caches() -> None:
     """Forget the outages seen so far in this process."""
     with _lock:
         _warned_at.clear()
         _down_until.clear()
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == "CACHES":  # other backends: what failed before says nothing about them
-        reset_caches()

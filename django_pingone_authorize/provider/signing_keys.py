@@ -24,11 +24,9 @@ from time import sleep  # not via `time`: tests swap this module's `time` for a 
 from typing import Any
 
 import jwt
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-from django_pingone_authorize.conf import SETTING_NAME, AliasConfig
+from django_pingone_authorize.conf import SETTING_NAME, AliasConfig, resets_on
 from django_pingone_authorize.errors import ProviderError, TokenValidationError
 from django_pingone_authorize.provider import shared_cache, stale_if_error
 from django_pingone_authorize.provider.discovery import ProviderMetadata
@@ -373,20 +371,9 @@ def signing_key(config: AliasConfig, metadata: ProviderMetadata, kid: str | None
     return key
 
 
+# The keys come from the aliases' issuers, and the copies were read from (and bounded by) their caches.
+@resets_on(SETTING_NAME, "CACHES")
 def reset_caches() -> None:
     """Forget this process's parsed keys and unknown kids (what a new worker starts with)."""
     with _sources_lock:
         _sources.clear()
-
-
-def forget() -> None:
-    """The former name of ``reset_caches``; it also forgot the cache outages seen (``shared_cache``)."""
-    reset_caches()
-    shared_cache.reset_caches()
-
-
-@receiver(setting_changed)
-def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    # The keys come from the aliases' issuers, and the copies were read from (and bounded by) their caches.
-    if setting in (SETTING_NAME, "CACHES"):
-        reset_caches()
