@@ -17,6 +17,7 @@ from django.test import Client
 
 from django_pingone_authorize.approval import Transaction, consume_approval
 from django_pingone_authorize.approval.pending import SESSION_KEY
+from django_pingone_authorize.views.flow_pages import POLL_INTERVAL
 from django_pingone_authorize.models import PingOneIdentity
 from django_pingone_authorize.sign_on.client_ip import client_ip
 from django_pingone_authorize.testing import PingOneStandIn
@@ -91,7 +92,7 @@ def test_one_time_code_approves_exactly_this_transfer(client: Client, standin: P
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'id="pingone-approval-code"' in html and "J. Smith" in html
+    assert 'id="pingone-one-time-code"' in html and "J. Smith" in html
     assert page["Referrer-Policy"] == "same-origin" and page["X-Frame-Options"] == "DENY"
     assert approval_flow(standin) not in html  # PingOne's flow id never reaches the browser
     # What PingOne was asked: the template in the signed request object, for ann, with her IP.
@@ -119,6 +120,7 @@ def test_push_approved_on_the_phone(client: Client, standin: PingOneStandIn) -> 
     assert "<script" not in html
     assert client.post(url, {"action": "check"}).status_code == 200  # "Check now": still waiting
     assert "Approve a transfer of 40 USD to J. Smith" in answer_push(standin, phone, "approved")
+    time.sleep(POLL_INTERVAL)  # PingOne is asked at most once per POLL_INTERVAL per flow
     confirmed = client.get(url)  # the page's own refresh
     assert confirmed.status_code == 302 and confirmed["Location"] == DONE
     assert client.get(DONE).content == b"transferred 40 USD to J. Smith"
@@ -160,7 +162,7 @@ def test_device_selection_then_code(client: Client, standin: PingOneStandIn) -> 
     assert client.post(url, {"action": "device.select", "device": "not-a-device"}).status_code == 400
     chosen = client.post(url, {"action": "device.select", "device": email})
     assert chosen.status_code == 302 and chosen["Location"] == url  # post/redirect/get
-    assert 'id="pingone-approval-code"' in client.get(url).content.decode()
+    assert 'id="pingone-one-time-code"' in client.get(url).content.decode()
     assert client.post(url, {"action": "otp.check", "otp": CODE})["Location"] == DONE
     assert client.get(DONE).status_code == 200
 
