@@ -84,11 +84,15 @@ def decode_id_token(pingone_standin: PingOneStandIn, token: str, audience: str =
     jwks = requests.get(pingone_standin.jwks_uri, timeout=5).json()
     kid = jwt.get_unverified_header(token)["kid"]
     key = next(jwt.PyJWK(jwk) for jwk in jwks["keys"] if jwk["kid"] == kid)
-    claims: dict[str, Any] = jwt.decode(token, key.key, algorithms=["RS256"], audience=audience, issuer=pingone_standin.issuer)
+    claims: dict[str, Any] = jwt.decode(
+        token, key.key, algorithms=["RS256"], audience=audience, issuer=pingone_standin.issuer
+    )
     return claims
 
 
-def code_for(pingone_standin: PingOneStandIn, http: requests.Session, pkce: Pkce, client_id: str = "demo-client") -> str:
+def code_for(
+    pingone_standin: PingOneStandIn, http: requests.Session, pkce: Pkce, client_id: str = "demo-client"
+) -> str:
     back = sign_on(http, pingone_standin.authorize_url(client_id, **authorize_params(pkce)))
     return back.params["code"]
 
@@ -115,7 +119,9 @@ def assertion_claims(pingone_standin: PingOneStandIn, client_id: str, **override
     return claims
 
 
-def pi_flow_start(pingone_standin: PingOneStandIn, http: requests.Session, pkce: Pkce, **overrides: str) -> dict[str, Any]:
+def pi_flow_start(
+    pingone_standin: PingOneStandIn, http: requests.Session, pkce: Pkce, **overrides: str
+) -> dict[str, Any]:
     response = http.get(
         pingone_standin.authorize_url(**authorize_params(pkce, response_mode="pi.flow", **overrides)),
         allow_redirects=False,
@@ -271,7 +277,10 @@ def test_scopes_choose_the_claims(pingone_standin: PingOneStandIn, http: request
     pingone_standin.add_user("scoped", "pw", claims={"email": "s@example.com", "name": "S", "groups": ["staff"]})
     pkce = Pkce()
     back = sign_on(
-        http, pingone_standin.authorize_url(**authorize_params(pkce, scope="openid email")), username="scoped", password="pw"
+        http,
+        pingone_standin.authorize_url(**authorize_params(pkce, scope="openid email")),
+        username="scoped",
+        password="pw",
     )
     claims = decode_id_token(pingone_standin, exchange(pingone_standin, back.params["code"], pkce).json()["id_token"])
     assert claims["email"] == "s@example.com"
@@ -425,7 +434,8 @@ def test_refresh_token(pingone_standin: PingOneStandIn, http: requests.Session) 
     assert refresh.status_code == 200, refresh.text
     assert refresh.json()["refresh_token"] != body["refresh_token"]
     assert (
-        decode_id_token(pingone_standin, refresh.json()["id_token"])["sub"] == decode_id_token(pingone_standin, body["id_token"])["sub"]
+        decode_id_token(pingone_standin, refresh.json()["id_token"])["sub"]
+        == decode_id_token(pingone_standin, body["id_token"])["sub"]
     )
     again = requests.post(
         pingone_standin.token_endpoint,
@@ -488,7 +498,9 @@ def test_must_change_password_and_otp_pages(pingone_standin: PingOneStandIn, htt
         back = sign_on(
             other, pingone_standin.authorize_url(**authorize_params(pkce)), username="otp", password="otp", otp="123456"
         )
-        claims = decode_id_token(pingone_standin, exchange(pingone_standin, back.params["code"], pkce).json()["id_token"])
+        claims = decode_id_token(
+            pingone_standin, exchange(pingone_standin, back.params["code"], pkce).json()["id_token"]
+        )
         assert claims["amr"] == ["pwd", "otp"]
         assert claims["acr"] == "Multi_Factor"
 
@@ -616,7 +628,9 @@ def test_client_must_use_its_own_method(pingone_standin: PingOneStandIn, http: r
     code = code_for(pingone_standin, http, pkce)
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI}
     response = requests.post(
-        pingone_standin.token_endpoint, data={**form, "client_id": "demo-client", "client_secret": "demo-secret"}, timeout=5
+        pingone_standin.token_endpoint,
+        data={**form, "client_id": "demo-client", "client_secret": "demo-secret"},
+        timeout=5,
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
@@ -625,7 +639,9 @@ def test_client_must_use_its_own_method(pingone_standin: PingOneStandIn, http: r
 
 def test_wrong_secret(pingone_standin: PingOneStandIn) -> None:
     response = requests.post(
-        pingone_standin.token_endpoint, data={"grant_type": "authorization_code", "code": "x"}, auth=("demo-client", "nope")
+        pingone_standin.token_endpoint,
+        data={"grant_type": "authorization_code", "code": "x"},
+        auth=("demo-client", "nope"),
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
@@ -670,7 +686,9 @@ def test_client_assertion_replay(pingone_standin: PingOneStandIn) -> None:
     pingone_standin.add_client("jwt-client", LONG_SECRET, token_endpoint_auth_method="client_secret_jwt")
     form = {
         "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        "client_assertion": hs_jwt(assertion_claims(pingone_standin, "jwt-client", aud=pingone_standin.issuer), LONG_SECRET),
+        "client_assertion": hs_jwt(
+            assertion_claims(pingone_standin, "jwt-client", aud=pingone_standin.issuer), LONG_SECRET
+        ),
         "response_type": "code",
         **authorize_params(Pkce()),
     }
@@ -709,7 +727,9 @@ def test_request_object_hs256(pingone_standin: PingOneStandIn, http: requests.Se
     )
 
 
-def test_request_object_rs256(pingone_standin: PingOneStandIn, http: requests.Session, rsa_key: rsa.RSAPrivateKey) -> None:
+def test_request_object_rs256(
+    pingone_standin: PingOneStandIn, http: requests.Session, rsa_key: rsa.RSAPrivateKey
+) -> None:
     pingone_standin.add_client("rs-client", "secret", public_jwk=rsa_public_jwk(rsa_key.public_key()))
     pkce = Pkce()
     claims = {"iss": "rs-client", "aud": [pingone_standin.issuer], **authorize_params(pkce, nonce="object-nonce")}
@@ -779,7 +799,9 @@ def test_pi_flow_happy_path(pingone_standin: PingOneStandIn, http: requests.Sess
     response = http.get(pingone_standin.authorize_url(**authorize_params(pkce, response_mode="pi.flow")))
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
-    assert "ST=" in response.headers["Set-Cookie"] and f"Path=/{pingone_standin.env_id}" in response.headers["Set-Cookie"]
+    assert (
+        "ST=" in response.headers["Set-Cookie"] and f"Path=/{pingone_standin.env_id}" in response.headers["Set-Cookie"]
+    )
     flow = response.json()
     assert flow["status"] == "USERNAME_PASSWORD_REQUIRED"
     flow_url = f"{pingone_standin.auth_path}/{pingone_standin.env_id}/flows/{flow['id']}"
@@ -841,8 +863,9 @@ def test_pi_flow_wrong_password(pingone_standin: PingOneStandIn, http: requests.
     body = response.json()
     assert set(body) == {"id", "code", "message", "details"}
     assert body["code"] == "INVALID_DATA"
+    # PingOne's own custom sign-on sample reads details[0].code INVALID_CREDENTIALS for a wrong password.
     assert body["details"] == [
-        {"code": "INVALID_VALUE", "target": "password", "message": "The username or password is incorrect."}
+        {"code": "INVALID_CREDENTIALS", "target": "password", "message": "The username or password is incorrect."}
     ]
     assert http.get(flow["_links"]["self"]["href"]).json()["status"] == "USERNAME_PASSWORD_REQUIRED"
     missing = flow_action(http, flow, "usernamePassword.check", "usernamePassword.check", {"username": "demo"})
@@ -906,7 +929,9 @@ def test_pi_flow_unknown_status_and_actions(pingone_standin: PingOneStandIn, htt
     assert not_done.status_code == 400 and not_done.json()["code"] == "INVALID_REQUEST"
 
 
-def test_pi_flow_external_link_is_cookie_bound_by_default(pingone_standin: PingOneStandIn, http: requests.Session) -> None:
+def test_pi_flow_external_link_is_cookie_bound_by_default(
+    pingone_standin: PingOneStandIn, http: requests.Session
+) -> None:
     flow = pi_flow_start(pingone_standin, http, Pkce())
     authenticate = flow["_embedded"]["socialProviders"][0]["_links"]["authenticate"]["href"]
     with requests.Session() as stranger:  # without the flow's ST cookie
@@ -961,7 +986,9 @@ def test_pi_flow_needs_the_session_cookie(pingone_standin: PingOneStandIn, http:
 def test_pi_flow_errors_are_json(pingone_standin: PingOneStandIn, http: requests.Session) -> None:
     bad_client = http.get(pingone_standin.authorize_url("nobody", response_mode="pi.flow"))
     assert bad_client.status_code == 400 and bad_client.json()["error"] == "invalid_client"
-    not_signed_on = http.get(pingone_standin.authorize_url(**authorize_params(Pkce(), response_mode="pi.flow", prompt="none")))
+    not_signed_on = http.get(
+        pingone_standin.authorize_url(**authorize_params(Pkce(), response_mode="pi.flow", prompt="none"))
+    )
     assert not_signed_on.status_code == 400
     assert not_signed_on.json()["error"] == "login_required" and not_signed_on.json()["state"] == "state-1"
 
@@ -1018,7 +1045,9 @@ def test_signoff_with_registered_uris(pingone_standin: PingOneStandIn) -> None:
 def test_userinfo(pingone_standin: PingOneStandIn, http: requests.Session) -> None:
     pkce = Pkce()
     access_token = exchange(pingone_standin, code_for(pingone_standin, http, pkce), pkce).json()["access_token"]
-    response = requests.get(pingone_standin.userinfo_endpoint, headers={"Authorization": f"Bearer {access_token}"}, timeout=5)
+    response = requests.get(
+        pingone_standin.userinfo_endpoint, headers={"Authorization": f"Bearer {access_token}"}, timeout=5
+    )
     assert response.status_code == 200
     assert response.json()["sub"] == "5f0c2d8e-7a41-4b9c-8e3d-2a6b1c9f0e47"
     assert response.json()["email"] == "demo@example.com"
@@ -1031,7 +1060,9 @@ def test_userinfo(pingone_standin: PingOneStandIn, http: requests.Session) -> No
     assert bad.status_code == 401 and 'error="invalid_token"' in bad.headers["WWW-Authenticate"]
 
     pingone_standin.clock = lambda: time.time() + 3601
-    expired = requests.get(pingone_standin.userinfo_endpoint, headers={"Authorization": f"Bearer {access_token}"}, timeout=5)
+    expired = requests.get(
+        pingone_standin.userinfo_endpoint, headers={"Authorization": f"Bearer {access_token}"}, timeout=5
+    )
     assert expired.status_code == 401
 
 
@@ -1039,10 +1070,15 @@ def test_revoke(pingone_standin: PingOneStandIn, http: requests.Session) -> None
     pkce = Pkce()
     access_token = exchange(pingone_standin, code_for(pingone_standin, http, pkce), pkce).json()["access_token"]
     revoked = requests.post(
-        pingone_standin.revocation_endpoint, data={"token": access_token}, auth=("demo-client", "demo-secret"), timeout=5
+        pingone_standin.revocation_endpoint,
+        data={"token": access_token},
+        auth=("demo-client", "demo-secret"),
+        timeout=5,
     )
     assert revoked.status_code == 200
-    response = requests.get(pingone_standin.userinfo_endpoint, headers={"Authorization": f"Bearer {access_token}"}, timeout=5)
+    response = requests.get(
+        pingone_standin.userinfo_endpoint, headers={"Authorization": f"Bearer {access_token}"}, timeout=5
+    )
     assert response.status_code == 401
 
 
@@ -1159,7 +1195,9 @@ GARBAGE: list[tuple[str, str, dict[str, Any]]] = [
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs"), GARBAGE)
-def test_garbage_is_a_client_error(pingone_standin: PingOneStandIn, method: str, path: str, kwargs: dict[str, Any]) -> None:
+def test_garbage_is_a_client_error(
+    pingone_standin: PingOneStandIn, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
     response = requests.request(
         method, f"{pingone_standin.layout.environment}/{path}", allow_redirects=False, timeout=5, **kwargs
     )

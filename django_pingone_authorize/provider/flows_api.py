@@ -277,13 +277,16 @@ def post_action(
 
 @sensitive_variables()
 def resume(config: AliasConfig, flow: Flow, cookies: Mapping[str, str]) -> dict[str, str]:
-    """A ``COMPLETED`` flow's authorization response (``code``, ``state``, ``iss``...) from its resume URL."""
+    """A ``COMPLETED`` flow's authorization response (``code``, ``state``, ``iss``...) from its resume URL; for a
+    ``FAILED`` flow, its OAuth error response (``error``, ``error_description``, ``state``)."""
     if not flow.resume_url:
         raise ProviderError("flow_no_resume", _("The identity provider's sign-on flow could not be resumed."))
     body, _response = request_json(
-        "GET", flow.resume_url, timeout=config.TIMEOUT, what="resume request", cookies=cookies
+        "GET", flow.resume_url, timeout=config.TIMEOUT, what="resume request", cookies=cookies, expect=(200, 400)
     )
     answer = body.get("authorizeResponse")
+    if not isinstance(answer, dict) and isinstance(body.get("error"), str):
+        answer = body  # a FAILED flow: the OAuth error response itself
     if not isinstance(answer, dict):
         raise ProviderError("flow_no_code", _("The identity provider's sign-on flow ended without a code."))
     return {k: v for k, v in answer.items() if isinstance(k, str) and isinstance(v, str)}

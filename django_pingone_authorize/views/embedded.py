@@ -134,6 +134,8 @@ class EmbeddedSignOnView(SignOnStepsMixin, FlowPagesView[PendingSignOn]):
             # "Sign on to {application}": German wants the dative here, hence the context.
             "application": flow.application or pgettext_lazy("Sign on to ...", "this site"),
             "username": entry.typed_username,
+            # Identifier-first (``SIGN_ON_REQUIRED`` offering only ``user.lookup``): the username alone.
+            "identifier_only": flow.offers("user.lookup") and not flow.offers("usernamePassword.check"),
             "code_button": _("Verify"),
             "hosted_url": reverse("pingone:login", args=[config.alias]),
             "next": entry.next_url or "",

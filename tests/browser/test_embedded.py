@@ -27,7 +27,9 @@ SIGNON_PAGE = re.compile(r"/pingone/signon/[A-Za-z0-9_-]{43}/$")
 
 
 @pytest.fixture(params=["script", "no-script", "strict-csp"])
-def embedded(request: pytest.FixtureRequest, browser_standin: PingOneStandIn) -> Iterator[tuple[BrowserSession, ExampleSite]]:
+def embedded(
+    request: pytest.FixtureRequest, browser_standin: PingOneStandIn
+) -> Iterator[tuple[BrowserSession, ExampleSite]]:
     """A fresh browser and the example site: with script, without script, or under ``STRICT_CSP``."""
     browser_standin.reset()  # default users (a test may change a password) and lifetimes
     browser = request.getfixturevalue("browser_without_script" if request.param == "no-script" else "browser")
