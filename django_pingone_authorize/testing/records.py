@@ -146,6 +146,18 @@ class ExternalProvider:
     username: str
 
 
+@dataclass(frozen=True)
+class Resource:
+    """A PingOne custom resource: an API with its ``audience`` and scopes. ``typ`` is the JWT header of its
+    access tokens (None: none, as PingOne before March 2027 may send); ``opaque`` issues opaque tokens instead,
+    which only introspection can read."""
+
+    audience: str
+    scopes: frozenset[str]
+    typ: str | None = "at+jwt"
+    opaque: bool = False
+
+
 @dataclass
 class Device:
     """A user's MFA device: an email or SMS one-time code (``otp``, fixed by the test) or a push (``MOBILE``)."""
@@ -270,3 +282,14 @@ class IssuedToken:
 class PushedRequest:
     request: AuthorizationRequest
     expires_at: float
+
+
+def example_claims(username: str, given_name: str) -> dict[str, Any]:
+    return {
+        "email": f"{username}@example.com",
+        "email_verified": True,
+        "given_name": given_name,
+        "family_name": "User",
+        "name": f"{given_name} User",
+        "preferred_username": username,
+    }

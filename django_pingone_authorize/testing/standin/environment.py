@@ -13,7 +13,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -35,7 +34,9 @@ from ..records import (
     IssuedToken,
     Push,
     PushedRequest,
+    Resource,
     User,
+    example_claims,
 )
 
 DEFAULT_ENV_ID = "8c3b5a4e-1f2d-4b6a-9c7e-0d1e2f3a4b5c"
@@ -46,18 +47,6 @@ DEMO_PROVIDER_ID = "0b7e4c1a-9d2f-4e6b-a8c3-5f1d2e3a4b6c"
 REDIRECT_URI_MISMATCH = "Redirect URI mismatch"
 
 
-@dataclass(frozen=True)
-class Resource:
-    """A PingOne custom resource: an API with its ``audience`` and scopes. ``typ`` is the JWT header of its
-    access tokens (None: none, as PingOne before March 2027 may send); ``opaque`` issues opaque tokens instead,
-    which only introspection can read."""
-
-    audience: str
-    scopes: frozenset[str]
-    typ: str | None = "at+jwt"
-    opaque: bool = False
-
-
 def with_query(url: str, params: Mapping[str, str], separator: str | None = None) -> str:
     """``url`` with ``params`` added to its query (or after ``separator``, e.g. ``#`` for a fragment)."""
     if separator is None:
@@ -65,15 +54,13 @@ def with_query(url: str, params: Mapping[str, str], separator: str | None = None
     return f"{url}{separator}{urlencode(params)}"
 
 
-def _example_claims(username: str, given_name: str) -> dict[str, Any]:
-    return {
-        "email": f"{username}@example.com",
-        "email_verified": True,
-        "given_name": given_name,
-        "family_name": "User",
-        "name": f"{given_name} User",
-        "preferred_username": username,
-    }
+# The lifetimes and switches a test may set on an instance (``reset()`` restores the class's).
+RESETTABLE = (
+    *("flow_ttl", "code_ttl", "par_ttl", "token_ttl", "external_links_cookie_bound", "push_timeout"),
+    *("sign_on_policy", "otp_attempts", "otp_lockout"),
+)
+
+__all__ = ["DEFAULT_ENV_ID", "DEMO_PROVIDER_ID", "DEMO_SUB", "REDIRECT_URI_MISMATCH", "Environment", "Resource"]
 
 
 class Environment:
@@ -90,10 +77,9 @@ class Environment:
     external_links_cookie_bound: bool = True
     # Seconds a push to a phone waits for an answer before the flow is PUSH_CONFIRMATION_TIMED_OUT.
     push_timeout: float = 120.0
-    # The environment's sign-on policy: ``USERNAME_PASSWORD`` (one step) or ``IDENTIFIER_FIRST`` (the username,
-    # then what the user's own policy asks). A request's ``acr_values`` may name ``Identifier_First`` too.
+    # The sign-on policy: USERNAME_PASSWORD or IDENTIFIER_FIRST (``acr_values=Identifier_First`` asks it too).
     sign_on_policy: str = USERNAME_PASSWORD
-    # Wrong one-time codes in a row before the user's MFA is locked, and for how many seconds.
+    # Wrong one-time codes in a row before the user's codes are locked, and for how many seconds.
     otp_attempts: int = 3
     otp_lockout: float = 900.0
 
@@ -123,17 +109,7 @@ class Environment:
         """Back to the state after construction: default applications, users, provider and signing key;
         no sessions, flows, codes or tokens; default lifetimes and clock; ``requests_seen`` emptied."""
         with self.lock:
-            for name in (
-                "flow_ttl",
-                "code_ttl",
-                "par_ttl",
-                "token_ttl",
-                "external_links_cookie_bound",
-                "push_timeout",
-                "sign_on_policy",
-                "otp_attempts",
-                "otp_lockout",
-            ):
+            for name in RESETTABLE:
                 self.__dict__.pop(name, None)
             self.clock = time.time
             self.requests_seen.clear()
@@ -195,12 +171,12 @@ class Environment:
             },
             mfa_otp="123456",  # asked only under the Multi_Factor policy
         )
-        self.add_user("change", "change", claims=_example_claims("change", "Change"), must_change_password=True)
-        self.add_user("otp", "otp", claims=_example_claims("otp", "Otp"), otp="123456")
+        self.add_user("change", "change", claims=example_claims("change", "Change"), must_change_password=True)
+        self.add_user("otp", "otp", claims=example_claims("otp", "Otp"), otp="123456")
         self.add_user(
             "device",
             "device",
-            claims=_example_claims("device", "Device"),
+            claims=example_claims("device", "Device"),
             unsupported_status="DEVICE_SELECTION_REQUIRED",
         )
         self.add_external_provider("Stand-in IdP", provider_id=DEMO_PROVIDER_ID, username="demo")
@@ -283,10 +259,8 @@ class Environment:
         the code asked only when the sign-on policy (``acr_values``) is ``Multi_Factor``;
         ``unsupported_status`` (e.g. ``DEVICE_SELECTION_REQUIRED``) is a flow status the sign-on then stops
         at for good, to test an app's handling of statuses it does not know (no action offered there).
-        The user's own policy: ``mfa`` asks for one of their devices (``add_device``) after the password;
-        ``passwordless`` signs on with a device instead of a password (needs identifier-first:
-        ``sign_on_policy`` or ``acr_values=Identifier_First``); ``verification_code`` is asked once after the
-        password (``VERIFICATION_CODE_REQUIRED``, ``user.verify``)."""
+        The user's own policy (``flow_steps.py``): ``mfa`` (one of their devices after the password),
+        ``passwordless`` (a device instead of the password, identifier-first), ``verification_code``."""
         if unsupported_status in (*STATUS_ACTIONS, COMPLETED, EXTERNAL_AUTHENTICATION_REQUIRED):
             raise ValueError(f"{unsupported_status} is a status the stand-in carries out")
         with self.lock:
@@ -332,10 +306,8 @@ class Environment:
     ) -> str:
         """Give ``username`` an MFA device (``EMAIL``/``SMS`` with its one-time code, or ``MOBILE``: a push
         device whose phone page is ``phone_url(device_id)``). Returns the device's id."""
-        if type not in DEVICE_TYPES:
-            raise ValueError(f"type must be one of {', '.join(DEVICE_TYPES)}")
-        if username not in self.users:
-            raise ValueError(f"no user {username!r}: add_user() it first")
+        if type not in DEVICE_TYPES or username not in self.users:
+            raise ValueError(f"type must be one of {', '.join(DEVICE_TYPES)}, for a user added first")
         device_id = device_id or str(uuid.uuid4())
         with self.lock:
             self.devices[device_id] = Device(
