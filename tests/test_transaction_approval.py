@@ -88,6 +88,7 @@ def answer_push(standin: PingOneStandIn, device_id: str, decision: str) -> str:
 def test_one_time_code_approves_exactly_this_transfer(client: Client, standin: PingOneStandIn) -> None:
     sign_on(client, "ann")
     standin.add_device("ann", "EMAIL", otp=CODE)
+    standin.remote_ips_seen.clear()  # the embedded sign-on sent its own (signed by default)
     url = ask(client)
     page = client.get(url)
     assert page.status_code == 200
@@ -258,6 +259,7 @@ def test_login_hint_token_names_the_signed_on_user(client: Client, standin: Ping
         "response_mode",
         "scope",
         "request",
+        "login_hint_token",  # top-level too, as Ping's own transaction-approval example sends it
     }
     signed = jwt.decode(params["request"], SECRET, algorithms=["HS256"], audience=standin.issuer)
     assert signed["iss"] == "approval-client" and signed["pi.remoteIp"] == "127.0.0.1"
@@ -290,6 +292,7 @@ def test_forged_login_hint_token_is_refused_by_the_standin(standin: PingOneStand
 def test_forged_x_forwarded_for_is_not_believed(client: Client, standin: PingOneStandIn) -> None:
     sign_on(client, "ann")
     standin.add_device("ann", "EMAIL", otp=CODE)
+    standin.remote_ips_seen.clear()  # the embedded sign-on sent its own (signed by default)
     client.post("/transfer/", TRANSFER, HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert standin.remote_ips_seen == ["127.0.0.1"]  # REMOTE_ADDR, not the header
 
@@ -403,9 +406,18 @@ def test_embedded_sign_on_sends_the_users_ip_in_its_request_object(
     }
     client.post("/pingone/login/", HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="198.51.100.20")
     assert standin.remote_ips_seen == ["198.51.100.20"]
-    settings.PINGONE_AUTHORIZE = {"default": standin.settings("approval-client", RESPONSE_MODE="pi.flow")}
-    client.post("/pingone/login/")  # no request object: nothing to put it in
-    assert standin.remote_ips_seen == ["198.51.100.20"]
+    settings.PINGONE_AUTHORIZE = {
+        "default": standin.settings("approval-client", RESPONSE_MODE="pi.flow", REDIRECT_URI=CALLBACK)
+    }
+    client.post("/pingone/login/")  # no algorithm set: signed by default with the client secret (HS256)
+    assert standin.remote_ips_seen == ["198.51.100.20", "127.0.0.1"]
+    settings.PINGONE_AUTHORIZE = {
+        "default": standin.settings(
+            "approval-client", RESPONSE_MODE="pi.flow", REDIRECT_URI=CALLBACK, SIGN_EMBEDDED_REQUESTS=False
+        )
+    }
+    client.post("/pingone/login/")  # switched off: no request object, nothing to put it in
+    assert standin.remote_ips_seen == ["198.51.100.20", "127.0.0.1"]
 
 
 # -- the options -------------------------------------------------------------------------------------------
@@ -419,6 +431,7 @@ def test_trusted_proxy_gives_the_forwarded_ip(client: Client, standin: PingOneSt
     }
     sign_on(client, "ann")
     standin.add_device("ann", "EMAIL", otp=CODE)
+    standin.remote_ips_seen.clear()  # the embedded sign-on sent its own (signed by default)
     client.post("/transfer/", TRANSFER, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9")
     assert standin.remote_ips_seen == ["203.0.113.9"]  # the nearest hop the trusted proxy vouches for
 
@@ -470,6 +483,8 @@ GOOD = {
         ({"TRUSTED_PROXIES": [10]}, "pingone.E091"),
         ({"APPROVAL_ACR_VALUES": "Multi Factor!"}, "pingone.E092"),
         ({"APPROVAL_ACR_VALUES": ["Multi_Factor"]}, "pingone.E092"),
+        # Embedded, and nothing to sign the request object with (GOOD's secret is too short for HS256).
+        ({"RESPONSE_MODE": "pi.flow"}, "pingone.W093"),
     ],
 )
 def test_checks(options: dict[str, Any], check_id: str) -> None:
@@ -492,6 +507,13 @@ def test_checks(options: dict[str, Any], check_id: str) -> None:
         }
     ):
         assert check_transaction_approval() == []
+    for embedded in (
+        {"CLIENT_SECRET": "s" * 32},
+        {"SIGN_EMBEDDED_REQUESTS": False},
+        {"REQUEST_OBJECT_ALGORITHM": "HS256"},
+    ):
+        with override_settings(PINGONE_AUTHORIZE={"default": {**GOOD, "RESPONSE_MODE": "pi.flow", **embedded}}):
+            assert check_transaction_approval() == []
 
 
 def test_two_requests_of_one_session_cannot_both_use_it(client: Client, standin: PingOneStandIn, rf: Any) -> None:

@@ -1,4 +1,5 @@
-"""Transaction approval (``approval/``): ``pingone.E090``-``E092``."""
+"""Transaction approval (``approval/``) and the end user's IP sent to PingOne: ``pingone.E090``-``E092``,
+``pingone.W093``."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.apps import AppConfig
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from django_pingone_authorize.checks.base import (
     _each_alias,
     _policy_names,
 )
+from django_pingone_authorize.conf import MIN_HMAC_SECRET_BYTES
 
 
 def check_transaction_approval_options(
@@ -45,6 +47,18 @@ def check_transaction_approval_options(
             hint="Use None (the alias's ACR_VALUES) or the PingOne sign-on policy that approves transactions "
             "with MFA, e.g. 'Multi_Factor'.",
             id="pingone.E092",
+        )
+
+    embedded = values["RESPONSE_MODE"] == "pi.flow" and values["SIGN_EMBEDDED_REQUESTS"] is True
+    secret, key = values["CLIENT_SECRET"], values["PRIVATE_KEY"]
+    long_secret = isinstance(secret, str) and len(secret.encode()) >= MIN_HMAC_SECRET_BYTES
+    if embedded and not values["REQUEST_OBJECT_ALGORITHM"] and not long_secret and not key:
+        yield Warning(
+            f"{where} signs on embedded (pi.flow) but cannot sign its request object: PingOne will see this "
+            "server's IP address for every user, not the user's (pi.remoteIp).",
+            hint=f"Give the alias its CLIENT_SECRET (at least {MIN_HMAC_SECRET_BYTES} bytes, as PingOne's are) or "
+            "a PRIVATE_KEY, or set SIGN_EMBEDDED_REQUESTS to False to send the parameters unsigned on purpose.",
+            id="pingone.W093",
         )
 
 
