@@ -270,7 +270,10 @@ def _start_sign_on(env: Environment, request: Request, auth_request: Authorizati
         raise AuthorizationProblem("login_required", "The user is not signed on.", sign_ons.delivery_of(auth_request))
     if session is None:
         session = sign_ons.new_session(env)
-    flow = sign_ons.new_flow(env, session, auth_request, flow_steps.first_status(env, auth_request))
+    # The flows API starts where the sign-on policy says; the stand-in's hosted page asks username and password
+    # in one form whatever the policy (PingOne's own hosted pages are not part of its API).
+    first = flow_steps.first_status(env, auth_request) if pi_flow else USERNAME_PASSWORD_REQUIRED
+    flow = sign_ons.new_flow(env, session, auth_request, first)
     cookie = sign_ons.session_cookie(env, session)
     if pi_flow:
         return Response.json(200, flow_steps.document(env, flow), [cookie])
