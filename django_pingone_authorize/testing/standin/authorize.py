@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 
 from .. import pages
-from ..flows import COMPLETED, MULTI_FACTOR, OTP_REQUIRED, policy_of
+from ..flows import COMPLETED, MULTI_FACTOR, OTP_REQUIRED, USERNAME_PASSWORD_REQUIRED, policy_of
 from ..jose import InvalidJWT, parse_jws
 from ..records import AuthorizationRequest, Client, PushedRequest
 from ..server import Request, Response
