@@ -38,6 +38,8 @@ TOKEN_ENDPOINT_AUTH_METHODS = (
     "none",
 )
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
+# The shortest client secret an HS256 request object is signed with (RFC 7518 §3.2: the hash's size).
+MIN_HMAC_SECRET_BYTES = 32
 RSA_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
 ASYMMETRIC_ALGORITHMS = (*RSA_ALGORITHMS, "ES256", "ES384", "ES512")
 # Parameters a caller may set per request (``?prompt=login`` on the login URL, or the template tag).
@@ -100,6 +102,10 @@ class AliasConfig:
     # Send the authorize parameters as a signed request object: None, an HS* algorithm (client secret)
     # or an RS*/PS*/ES* algorithm (PRIVATE_KEY).
     REQUEST_OBJECT_ALGORITHM: str | None = field(default=None)
+    # Embedded (pi.flow) sign-ons: sign the request object even without REQUEST_OBJECT_ALGORITHM (HS256 with a
+    # client secret of 32 bytes or more, else RS256 with PRIVATE_KEY), so that it carries the end user's IP
+    # (pi.remoteIp): every call to PingOne comes from this server. False sends the plain parameters.
+    SIGN_EMBEDDED_REQUESTS: bool = field(default=True)
     # Push the authorize parameters to /as/par first and send only the request_uri.
     USE_PAR: bool = field(default=False)
     # PEM private key (and its key ID) for RS* request objects and private_key_jwt.
@@ -205,6 +211,19 @@ class AliasConfig:
     def response_mode(self) -> str | None:
         """``response_mode`` to send: None means the default (query)."""
         return None if self.RESPONSE_MODE in (None, "query") else self.RESPONSE_MODE
+
+    @property
+    def embedded_request_algorithm(self) -> str | None:
+        """How an embedded (``pi.flow``) sign-on's request object is signed, so that it can carry ``pi.remoteIp``:
+        REQUEST_OBJECT_ALGORITHM, else HS256 with a secret long enough for it (RFC 7518 §3.2: 32 bytes), else
+        RS256 with PRIVATE_KEY; None when SIGN_EMBEDDED_REQUESTS is off or nothing can sign."""
+        if self.REQUEST_OBJECT_ALGORITHM:
+            return self.REQUEST_OBJECT_ALGORITHM
+        if not self.SIGN_EMBEDDED_REQUESTS:
+            return None
+        if len(self.CLIENT_SECRET.encode()) >= MIN_HMAC_SECRET_BYTES:
+            return "HS256"
+        return "RS256" if self.PRIVATE_KEY else None
 
     @property
     def token_auth_algorithm(self) -> str:

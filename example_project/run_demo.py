@@ -36,6 +36,13 @@ if __name__ == "__main__":
         standin.add_device("demo", "EMAIL", nickname="demo@example.com", otp="123456")
         phone = standin.add_device("demo", "MOBILE", nickname="Demo's phone")
         print(f"Demo's phone (approve pushes here): {standin.phone_url(phone)}")
+        # An identifier-first user (the "username first" button) and an MFA user: a device after the password.
+        standin.add_user("ida", "ida", claims={"preferred_username": "ida", "given_name": "Ida"})
+        standin.add_user("mia", "mia", mfa=True, claims={"preferred_username": "mia", "given_name": "Mia"})
+        standin.add_device("mia", "EMAIL", nickname="mia@example.com", otp="123456")
+        standin.add_device("mia", "SMS", nickname="Mia's mobile", otp="123456")
+        mia_phone = standin.add_device("mia", "MOBILE", nickname="Mia's phone")
+        print(f"Mia's phone (approve her sign-on pushes here): {standin.phone_url(mia_phone)}")
     else:
         print(f"Real PingOne: {settings.PINGONE_AUTHORIZE['default']['AUTH_PATH']}")
     print(f"Example site: http://{address}/")

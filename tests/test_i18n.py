@@ -112,7 +112,7 @@ def flow(**fields: Any) -> Flow:
     ("template", "status", "expected"),
     [
         ("username_password.html", "USERNAME_PASSWORD_REQUIRED", ["Benutzername", "Passwort", "Abbrechen"]),
-        ("one_time_code.html", "OTP_REQUIRED", ["Einmalcode", "Überprüfen"]),
+        ("../flow/one_time_code.html", "OTP_REQUIRED", ["Einmalcode", "Überprüfen"]),
         ("change_password.html", "MUST_CHANGE_PASSWORD", ["Aktuelles Passwort", "Neues Passwort", "Passwort ändern"]),
         ("fallback.html", "SOMETHING_ELSE", ["Stattdessen die Anmeldeseite von PingOne verwenden"]),
     ],
@@ -132,6 +132,7 @@ def test_embedded_pages_in_german(template: str, status: str, expected: list[str
                 "hosted_url": "/pingone/login/default/",
                 "next": "",
                 "step_up": "",
+                "frame": "django_pingone_authorize/embedded/base.html",  # around the steps shared with approval
             },
             request=request,
         )

@@ -50,9 +50,13 @@ def test_first_sign_on_creates_a_user_from_the_claims(client: Client, users_stan
     assert not user.has_usable_password()
 
 
-def test_returning_user_is_found_by_issuer_and_subject_and_updated(client: Client, users_standin: PingOneStandIn) -> None:
+def test_returning_user_is_found_by_issuer_and_subject_and_updated(
+    client: Client, users_standin: PingOneStandIn
+) -> None:
     attempt(client)
-    users_standin.add_user("demo", "demo", sub=DEMO_SUB, claims={"email": "new@example.com", "preferred_username": "renamed"})
+    users_standin.add_user(
+        "demo", "demo", sub=DEMO_SUB, claims={"email": "new@example.com", "preferred_username": "renamed"}
+    )
     again = Client()
     assert attempt(again).status_code == 302
     assert User.objects.count() == 1
@@ -77,7 +81,9 @@ def test_never_matched_by_email_by_default(client: Client, users_standin: PingOn
     assert mallory.username.startswith("pingone-")
 
 
-def test_link_by_verified_email_only_when_configured(client: Client, users_standin: PingOneStandIn, settings: Any) -> None:
+def test_link_by_verified_email_only_when_configured(
+    client: Client, users_standin: PingOneStandIn, settings: Any
+) -> None:
     existing = User.objects.create_user("ann-local", "demo@example.com", "pw")
     configure(settings, users_standin, LINK_BY_VERIFIED_EMAIL=True)
     assert attempt(client).status_code == 302
@@ -86,13 +92,17 @@ def test_link_by_verified_email_only_when_configured(client: Client, users_stand
 
 def test_unverified_email_is_never_linked(client: Client, users_standin: PingOneStandIn, settings: Any) -> None:
     existing = User.objects.create_user("ann-local", "eve@example.com", "pw")
-    users_standin.add_user("eve", "eve-pw-12", sub="eve-sub", claims={"email": "eve@example.com", "email_verified": False})
+    users_standin.add_user(
+        "eve", "eve-pw-12", sub="eve-sub", claims={"email": "eve@example.com", "email_verified": False}
+    )
     configure(settings, users_standin, LINK_BY_VERIFIED_EMAIL=True)
     assert attempt(client, "eve", "eve-pw-12").status_code == 302
     assert PingOneIdentity.objects.get().user != existing
 
 
-def test_create_users_off_refuses_unknown_identities(client: Client, users_standin: PingOneStandIn, settings: Any) -> None:
+def test_create_users_off_refuses_unknown_identities(
+    client: Client, users_standin: PingOneStandIn, settings: Any
+) -> None:
     configure(settings, users_standin, CREATE_USERS=False)
     response = attempt(client)
     assert response.status_code == 403
@@ -135,7 +145,9 @@ def test_backend_ignores_other_credentials() -> None:
     assert PingOneBackend().authenticate(None, username="demo", password="demo") is None
 
 
-def test_login_rotates_the_session_key_and_keeps_tokens_server_side(client: Client, users_standin: PingOneStandIn) -> None:
+def test_login_rotates_the_session_key_and_keeps_tokens_server_side(
+    client: Client, users_standin: PingOneStandIn
+) -> None:
     client.get("/home/")
     client.post("/pingone/login/")  # creates the session
     before = client.session.session_key
@@ -210,7 +222,9 @@ def test_usernames_are_nfkc_normalised_and_never_a_case_variant_of_an_existing_o
     assert sorted(User.objects.values_list("username", flat=True))[0] == "admin"
 
 
-def test_a_username_that_cannot_be_had_is_a_conflict_page_not_a_500(client: Client, users_standin: PingOneStandIn) -> None:
+def test_a_username_that_cannot_be_had_is_a_conflict_page_not_a_500(
+    client: Client, users_standin: PingOneStandIn
+) -> None:
     User.objects.create_user("Demo", "someone@example.com", "pw")
     User.objects.create_user(derived_username(users_standin.issuer, DEMO_SUB).upper(), "other@example.com", "pw")
     reasons: list[str] = []

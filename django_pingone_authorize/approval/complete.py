@@ -19,20 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.approval import pending
-from django_pingone_authorize.approval.pending import SESSION_KEY, PendingApproval, _entries, forget, save
+from django_pingone_authorize.approval.pending import SESSION_KEY, PendingApproval, entries, forget, save
 from django_pingone_authorize.approval.transaction import Approval, Transaction
 from django_pingone_authorize.conf import AliasConfig, get_alias
 from django_pingone_authorize.errors import SignOnError
-from django_pingone_authorize.oidc.authorization_response import (
-    authorization_code,
-    check_error,
-    check_issuer,
-    check_state,
-)
-from django_pingone_authorize.oidc.id_token import validate_id_token
-from django_pingone_authorize.provider import flows_api, shared_cache
-from django_pingone_authorize.provider.discovery import get_metadata
-from django_pingone_authorize.provider.token_endpoint import exchange_code
+from django_pingone_authorize.provider import shared_cache
+from django_pingone_authorize.sign_on.redeem import redeem, resumed
 
 
 def consume_approval(
@@ -53,15 +45,15 @@ def consume_approval(
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    entries = _entries(request.session)
-    for state in list(entries):
-        approval = PendingApproval.from_session(entries[state])
+    stored = entries(request.session)
+    for state in list(stored):
+        approval = PendingApproval.from_session(stored[state])
         if approval is None or approval.approved_at is None:
             continue
         if not constant_time_compare(approval.digest, digest) or approval.user_id != str(user.pk):
             continue
-        del entries[state]  # single use
-        request.session[SESSION_KEY] = entries
+        del stored[state]  # single use
+        request.session[SESSION_KEY] = stored
         if not _first_use(approval):
             return None
         return Approval(
@@ -88,27 +80,13 @@ def complete_approval(request: HttpRequest, config: AliasConfig, approval: Pendi
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or str(user.pk) != approval.user_id:
         raise SignOnError("approval_wrong_user", _("This approval was started by someone else."), status=403)
-    metadata = get_metadata(config)
-    params = flows_api.resume(config, approval.flow, approval.flow_cookies)
-    check_state(params, approval.state)
-    check_issuer(config, metadata, params.get("iss"))
-    check_error(params)
-    tokens = exchange_code(
+    claims = redeem(
         config,
-        metadata,
-        code=authorization_code(params),
-        redirect_uri=approval.redirect_uri,
-        code_verifier=approval.code_verifier,
-    )
-    claims = validate_id_token(
-        config,
-        metadata,
-        tokens.id_token,
-        nonce=approval.nonce,
-        access_token=tokens.access_token,
+        approval,
+        resumed(config, approval),
         acr_values=approval.acr_values,
         login_since=approval.created,  # a fresh authentication: this approval's, not an earlier sign-on's
-    )
+    ).claims
     if not constant_time_compare(str(claims.get("sub", "")), approval.subject):
         raise SignOnError("approval_wrong_user", _("PingOne approved this for another user."), status=403)
     now = pending.now()

@@ -89,7 +89,9 @@ def authorize_request(
     transaction: Transaction,
     client_context: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The authorize parameters of an approval: the signed request object carries everything."""
+    """The authorize parameters of an approval: the signed request object carries everything, and the
+    ``login_hint_token`` goes top-level too, as Ping's own transaction-approval example sends it (whether PingOne
+    reads it inside the request object is not documented)."""
     params = {
         "response_type": "code",
         "client_id": config.CLIENT_ID,
@@ -118,6 +120,7 @@ def authorize_request(
         "response_mode": "pi.flow",
         "scope": "openid",
         "request": signed,
+        "login_hint_token": params["login_hint_token"],
     }
 
 

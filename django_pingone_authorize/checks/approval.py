@@ -1,4 +1,5 @@
-"""Transaction approval (``approval/``): ``pingone.E090``-``E092``."""
+"""Transaction approval (``approval/``) and the end user's IP sent to PingOne: ``pingone.E090``-``E092``,
+``pingone.W093``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
-from django.core.checks import CheckMessage, Tags, register
+from django.core.checks import CheckMessage, Tags, Warning, register
 
 from django_pingone_authorize.checks.base import (
     AliasCheck,
@@ -16,6 +17,7 @@ from django_pingone_authorize.checks.base import (
     _whole_seconds,
     option_check,
 )
+from django_pingone_authorize.conf import MIN_HMAC_SECRET_BYTES
 
 
 @option_check("APPROVAL_TTL", "pingone.E090")
@@ -47,7 +49,26 @@ def check_approval_acr_values(acr: Any) -> str | None:
     return None
 
 
-APPROVAL_CHECKS: tuple[AliasCheck, ...] = (check_approval_ttl, check_trusted_proxies, check_approval_acr_values)
+def check_embedded_signing(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    embedded = values["RESPONSE_MODE"] == "pi.flow" and values["SIGN_EMBEDDED_REQUESTS"] is True
+    secret, key = values["CLIENT_SECRET"], values["PRIVATE_KEY"]
+    long_secret = isinstance(secret, str) and len(secret.encode()) >= MIN_HMAC_SECRET_BYTES
+    if embedded and not values["REQUEST_OBJECT_ALGORITHM"] and not long_secret and not key:
+        yield Warning(
+            f"{where} signs on embedded (pi.flow) but cannot sign its request object: PingOne will see this "
+            "server's IP address for every user, not the user's (pi.remoteIp).",
+            hint=f"Give the alias its CLIENT_SECRET (at least {MIN_HMAC_SECRET_BYTES} bytes, as PingOne's are) or "
+            "a PRIVATE_KEY, or set SIGN_EMBEDDED_REQUESTS to False to send the parameters unsigned on purpose.",
+            id="pingone.W093",
+        )
+
+
+APPROVAL_CHECKS: tuple[AliasCheck, ...] = (
+    check_approval_ttl,
+    check_trusted_proxies,
+    check_approval_acr_values,
+    check_embedded_signing,
+)
 
 
 @register(Tags.security)

@@ -279,9 +279,13 @@ def build(
     remote_ip: str | None = None,
 ) -> AuthorizeRequest:
     """The complete authorize request for ``pending`` (pushes it first when ``USE_PAR`` is on). ``remote_ip``
-    (an embedded sign-on's end user, ``client_ip.py``) goes into a signed request object as ``pi.remoteIp``."""
+    (an embedded sign-on's end user, ``client_ip.py``) goes into a signed request object as ``pi.remoteIp``:
+    an embedded sign-on signs one by default (``embedded_request_algorithm``), since PingOne sees only this
+    server's address otherwise."""
     params = authorize_params(config, pending, extra)
-    if config.REQUEST_OBJECT_ALGORITHM:
+    embedded = config.response_mode == "pi.flow"
+    algorithm = config.embedded_request_algorithm if embedded else config.REQUEST_OBJECT_ALGORITHM
+    if algorithm:
         extra_claims = {"pi.remoteIp": remote_ip} if remote_ip else None
         # The signed object carries every parameter; the plain ones repeated outside must match it,
         # and OAuth requires response_type, client_id (and scope for OIDC) outside too.
@@ -289,7 +293,7 @@ def build(
             "client_id": config.CLIENT_ID,
             "response_type": "code",
             "scope": config.SCOPE,
-            "request": request_object(config, metadata, params, extra_claims=extra_claims),
+            "request": request_object(config, metadata, params, extra_claims=extra_claims, algorithm=algorithm),
         }
     if config.USE_PAR:
         params = {"client_id": config.CLIENT_ID, "request_uri": push(config, metadata, params)}

@@ -29,14 +29,21 @@ from django_pingone_authorize.provider.url_safety import is_safe_endpoint
 ACTION_MEDIA_TYPE = "application/vnd.pingidentity.{action}+json"
 FLOW_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 MAX_PROVIDERS = 20
+# A flow action's name as PingOne spells it in ``_links`` (``usernamePassword.check``, ``device.select``).
+ACTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,40}(\.[A-Za-z][A-Za-z0-9]{0,40}){1,3}$")
+# ``_links`` entries that are no action one posts.
+NOT_ACTIONS = frozenset({"self", "signOnPage"})
+MAX_ACTIONS = 30
 
 
 class FlowDevice(NamedTuple):
-    """An MFA device a flow offers (``DEVICE_SELECTION_REQUIRED``): its id, type and a label to show."""
+    """An MFA device a flow offers (``_embedded.devices``): its id, type, a label to show (its nickname, else
+    the masked phone or email) and ``masked``: the phone number or email address exactly as PingOne masks it."""
 
     id: str
     type: str
     label: str
+    masked: str = ""
 
 
 class FlowProvider(NamedTuple):
@@ -57,6 +64,13 @@ class Flow:
     providers: tuple[FlowProvider, ...] = ()
     username: str = ""
     devices: tuple[FlowDevice, ...] = ()
+    # The actions the flow accepts now: the names in its ``_links`` (``self`` and ``signOnPage`` left out).
+    actions: tuple[str, ...] = ()
+    selected_device: str = ""  # ``selectedDevice.id``
+
+    def offers(self, action: str) -> bool:
+        """Whether the flow accepts ``action`` now (it is in the flow's ``_links``)."""
+        return action in self.actions
 
     def to_session(self) -> dict[str, Any]:
         """Plain JSON values, for any session serializer."""
@@ -68,6 +82,8 @@ class Flow:
             "providers": [list(provider) for provider in self.providers],
             "username": self.username,
             "devices": [list(device) for device in self.devices],
+            "actions": list(self.actions),
+            "selected_device": self.selected_device,
         }
 
     @classmethod
@@ -94,13 +110,20 @@ class Flow:
             providers=tuple(providers),
             username=_text(data.get("username"), 200),
             devices=_stored_devices(data.get("devices")),
+            actions=_stored_actions(data.get("actions")),
+            selected_device=_text(data.get("selected_device"), 128),
         )
+
+
+def _stored_actions(listed: Any) -> tuple[str, ...]:
+    items = listed[:MAX_ACTIONS] if isinstance(listed, list) else []
+    return tuple(name for name in items if isinstance(name, str) and ACTION_NAME.match(name))
 
 
 def _stored_devices(listed: Any) -> tuple[FlowDevice, ...]:
     devices = []
     for device in listed[:MAX_PROVIDERS] if isinstance(listed, list) else []:
-        if isinstance(device, list) and len(device) == 3 and all(isinstance(v, str) for v in device):
+        if isinstance(device, list) and len(device) in (3, 4) and all(isinstance(v, str) for v in device):
             devices.append(FlowDevice(*device))
     return tuple(devices)
 
@@ -151,15 +174,27 @@ def _providers(embedded: dict[str, Any]) -> tuple[FlowProvider, ...]:
 
 
 def _devices(embedded: dict[str, Any]) -> tuple[FlowDevice, ...]:
-    """The MFA devices to choose from: id, type and a label (nickname, or PingOne's masked phone/email)."""
+    """The MFA devices to choose from: id, type, a label (nickname, or PingOne's masked phone/email) and the
+    masked phone/email. PingOne's masking is not documented: the strings are shown as they come."""
     listed = embedded.get("devices")
     devices = []
     for device in listed[:MAX_PROVIDERS] if isinstance(listed, list) else []:
         if not isinstance(device, dict) or not isinstance(device.get("id"), str) or not FLOW_ID.match(device["id"]):
             continue
-        label = _text(device.get("nickname"), 100) or _text(device.get("phone"), 100) or _text(device.get("email"), 100)
-        devices.append(FlowDevice(device["id"], _text(device.get("type"), 32), label))
+        masked = _text(device.get("phone"), 100) or _text(device.get("email"), 100)
+        label = _text(device.get("nickname"), 100) or masked
+        devices.append(FlowDevice(device["id"], _text(device.get("type"), 32), label, masked))
     return tuple(devices)
+
+
+def _actions(links: dict[str, Any]) -> tuple[str, ...]:
+    """The action names of the flow's ``_links`` (each entry an object with an ``href``)."""
+    names = [
+        name
+        for name, link in list(links.items())[:MAX_ACTIONS]
+        if name not in NOT_ACTIONS and isinstance(name, str) and ACTION_NAME.match(name) and isinstance(link, dict)
+    ]
+    return tuple(names)
 
 
 def read_flow(config: AliasConfig, body: dict[str, Any]) -> Flow:
@@ -177,6 +212,8 @@ def read_flow(config: AliasConfig, body: dict[str, Any]) -> Flow:
         providers=_providers(embedded),
         username=_text(_object(embedded.get("user")).get("username"), 200),
         devices=_devices(embedded),
+        actions=_actions(_object(body.get("_links"))),
+        selected_device=_text(_object(body.get("selectedDevice")).get("id"), 128),
     )
 
 
@@ -240,13 +277,16 @@ def post_action(
 
 @sensitive_variables()
 def resume(config: AliasConfig, flow: Flow, cookies: Mapping[str, str]) -> dict[str, str]:
-    """A ``COMPLETED`` flow's authorization response (``code``, ``state``, ``iss``...) from its resume URL."""
+    """A ``COMPLETED`` flow's authorization response (``code``, ``state``, ``iss``...) from its resume URL; for a
+    ``FAILED`` flow, its OAuth error response (``error``, ``error_description``, ``state``)."""
     if not flow.resume_url:
         raise ProviderError("flow_no_resume", _("The identity provider's sign-on flow could not be resumed."))
     body, _response = request_json(
-        "GET", flow.resume_url, timeout=config.TIMEOUT, what="resume request", cookies=cookies
+        "GET", flow.resume_url, timeout=config.TIMEOUT, what="resume request", cookies=cookies, expect=(200, 400)
     )
     answer = body.get("authorizeResponse")
+    if not isinstance(answer, dict) and isinstance(body.get("error"), str):
+        answer = body  # a FAILED flow: the OAuth error response itself
     if not isinstance(answer, dict):
         raise ProviderError("flow_no_code", _("The identity provider's sign-on flow ended without a code."))
     return {k: v for k, v in answer.items() if isinstance(k, str) and isinstance(v, str)}

@@ -2,8 +2,8 @@
 ``form_post``) or an embedded ``pi.flow`` flow's resume. Two steps, each a function the views call:
 
 * ``complete_sign_on``: from an authorization response matched to its pending sign-on to an authenticated
-  user — the issuer (RFC 9207), an error response, the code exchange, the ID token checked against what the
-  sign-on asked (``acr_values``, ``max_age``, ``prompt=login``), userinfo, the backend's ``authenticate()``.
+  user — ``redeem`` (the issuer, an error response, the code exchange, the ID token checked against what the
+  sign-on asked: ``acr_values``, ``max_age``, ``prompt=login``), userinfo, the backend's ``authenticate()``.
 * ``log_in``: ``login()``, the tokens kept in the session, ``sign_on_succeeded``, the replay record and the
   redirect to ``next``.
 
@@ -27,19 +27,13 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import SignOnError, database_unavailable
-from django_pingone_authorize.oidc.authorization_response import (
-    PROTECTED_CLAIMS,
-    authorization_code,
-    check_error,
-    check_issuer,
-)
-from django_pingone_authorize.oidc.id_token import validate_id_token
-from django_pingone_authorize.provider.discovery import get_metadata
-from django_pingone_authorize.provider.token_endpoint import TokenResponse, exchange_code, fetch_userinfo
+from django_pingone_authorize.oidc.authorization_response import PROTECTED_CLAIMS
+from django_pingone_authorize.provider.token_endpoint import TokenResponse, fetch_userinfo
 from django_pingone_authorize.sessions import session_index
 from django_pingone_authorize.sessions import token_store as session_tokens
 from django_pingone_authorize.sign_on import completed
 from django_pingone_authorize.sign_on.pending import PendingSignOn
+from django_pingone_authorize.sign_on.redeem import redeem
 from django_pingone_authorize.signals import sign_on_succeeded
 
 if TYPE_CHECKING:
@@ -64,24 +58,16 @@ def complete_sign_on(
     request: HttpRequest, config: AliasConfig, pending: PendingSignOn, params: dict[str, str]
 ) -> SignOnResult:
     """From an authorization response matched to ``pending`` (by its ``state``) to an authenticated user."""
-    metadata = get_metadata(config)
-    check_issuer(config, metadata, params.get("iss"))
-    check_error(params)
-    code = authorization_code(params)
-    tokens = exchange_code(
-        config, metadata, code=code, redirect_uri=pending.redirect_uri, code_verifier=pending.code_verifier
-    )
-    claims = validate_id_token(
+    redeemed = redeem(
         config,
-        metadata,
-        tokens.id_token,
-        nonce=pending.nonce,
-        access_token=tokens.access_token,
+        pending,
+        params,
         max_age=pending.max_age,
         # An entry from before acr_values were kept still gets the alias's fixed policies checked.
         acr_values=pending.acr_values or config.fixed_acr_values,
         login_since=pending.created if "login" in (pending.prompt or "").split() else None,
     )
+    claims, tokens, metadata = redeemed.claims, redeemed.tokens, redeemed.metadata
     if config.USERINFO and tokens.access_token:
         userinfo = fetch_userinfo(config, metadata, access_token=tokens.access_token, subject=claims["sub"])
         claims = {**claims, **{k: v for k, v in userinfo.items() if k not in PROTECTED_CLAIMS}}

@@ -11,24 +11,62 @@ from typing import Any
 from .records import ExternalProvider, Flow, User
 
 USERNAME_PASSWORD_REQUIRED = "USERNAME_PASSWORD_REQUIRED"
+SIGN_ON_REQUIRED = "SIGN_ON_REQUIRED"
+PASSWORD_REQUIRED = "PASSWORD_REQUIRED"
 MUST_CHANGE_PASSWORD = "MUST_CHANGE_PASSWORD"
+VERIFICATION_CODE_REQUIRED = "VERIFICATION_CODE_REQUIRED"
+DEVICE_SELECTION_REQUIRED = "DEVICE_SELECTION_REQUIRED"
 OTP_REQUIRED = "OTP_REQUIRED"
+PUSH_CONFIRMATION_REQUIRED = "PUSH_CONFIRMATION_REQUIRED"
+PUSH_CONFIRMATION_TIMED_OUT = "PUSH_CONFIRMATION_TIMED_OUT"
 EXTERNAL_AUTHENTICATION_REQUIRED = "EXTERNAL_AUTHENTICATION_REQUIRED"
 COMPLETED = "COMPLETED"
+FAILED = "FAILED"
 
 ACTION_MEDIA_TYPE_PREFIX = "application/vnd.pingidentity."
 ACTION_MEDIA_TYPE_SUFFIX = "+json"
 
 USERNAME_PASSWORD_CHECK = "usernamePassword.check"
+USER_LOOKUP = "user.lookup"
 PASSWORD_RESET = "password.reset"
 OTP_CHECK = "otp.check"
+DEVICE_SELECT = "device.select"
+USER_VERIFY = "user.verify"
+SEND_VERIFICATION_CODE = "user.sendVerificationCode"
+ACTIONS = (
+    USERNAME_PASSWORD_CHECK,
+    USER_LOOKUP,
+    PASSWORD_RESET,
+    OTP_CHECK,
+    DEVICE_SELECT,
+    USER_VERIFY,
+    SEND_VERIFICATION_CODE,
+)
 
-# The action each status waits for.
+# The hosted sign-on page's form for each status it shows (the stand-in's own pages, not PingOne's API).
 STATUS_ACTIONS = {
     USERNAME_PASSWORD_REQUIRED: USERNAME_PASSWORD_CHECK,
     MUST_CHANGE_PASSWORD: PASSWORD_RESET,
     OTP_REQUIRED: OTP_CHECK,
 }
+
+# The actions a flow offers in each status (its ``_links``), as PingOne's "PingOne Flows" pages list them;
+# ``device.select`` where the user has devices to choose from (``flow_steps.links``).
+STATUS_LINKS: dict[str, tuple[str, ...]] = {
+    USERNAME_PASSWORD_REQUIRED: (USERNAME_PASSWORD_CHECK,),
+    SIGN_ON_REQUIRED: (USER_LOOKUP,),
+    PASSWORD_REQUIRED: (USERNAME_PASSWORD_CHECK,),
+    MUST_CHANGE_PASSWORD: (PASSWORD_RESET,),
+    VERIFICATION_CODE_REQUIRED: (USER_VERIFY, SEND_VERIFICATION_CODE),
+    DEVICE_SELECTION_REQUIRED: (DEVICE_SELECT,),
+    OTP_REQUIRED: (OTP_CHECK, DEVICE_SELECT),
+    PUSH_CONFIRMATION_REQUIRED: (DEVICE_SELECT,),
+    PUSH_CONFIRMATION_TIMED_OUT: (DEVICE_SELECT,),
+}
+
+# The environment's sign-on policy (``Environment.sign_on_policy``): its first step.
+USERNAME_PASSWORD = "USERNAME_PASSWORD"
+IDENTIFIER_FIRST = "IDENTIFIER_FIRST"
 
 
 def action_of(media_type: str) -> str | None:
@@ -39,7 +77,7 @@ def action_of(media_type: str) -> str | None:
     lowered = media_type.lower()
     if lowered.startswith(ACTION_MEDIA_TYPE_PREFIX) and lowered.endswith(ACTION_MEDIA_TYPE_SUFFIX):
         action = media_type[len(ACTION_MEDIA_TYPE_PREFIX) : -len(ACTION_MEDIA_TYPE_SUFFIX)]
-        for known in (USERNAME_PASSWORD_CHECK, PASSWORD_RESET, OTP_CHECK):
+        for known in ACTIONS:
             if known.lower() == action.lower():
                 return known
         return action or None
@@ -50,6 +88,8 @@ def action_of(media_type: str) -> str | None:
 # as a password-only policy of that name). ``Multi_Factor`` wants the one-time code after the password.
 SINGLE_FACTOR = "Single_Factor"
 MULTI_FACTOR = "Multi_Factor"
+# Named in ``acr_values``: the username first (``SIGN_ON_REQUIRED``), whatever the environment's policy.
+IDENTIFIER_FIRST_POLICY = "Identifier_First"
 
 
 def policy_of(acr_values: Sequence[str]) -> str | None:
@@ -69,15 +109,20 @@ def one_time_code_of(user: User) -> str | None:
 
 def acr_of(acr_values: Sequence[str], amr: Sequence[str]) -> str:
     """The ``acr`` PingOne answers: the policy that was satisfied."""
-    return policy_of(acr_values) or (MULTI_FACTOR if "otp" in amr else SINGLE_FACTOR)
+    return policy_of(acr_values) or (MULTI_FACTOR if "otp" in amr or "mfa" in amr else SINGLE_FACTOR)
 
 
 def status_after_identification(user: User, flow: Flow) -> str:
-    """Where a flow goes once the user is known and each step so far is done."""
+    """Where a flow goes once the user is known and each step so far is done (``DEVICE_SELECTION_REQUIRED``:
+    the user's MFA devices, ``flow_steps.py`` picks the one device when there is only one)."""
     if user.must_change_password:
         return MUST_CHANGE_PASSWORD
+    if user.verification_code is not None:
+        return VERIFICATION_CODE_REQUIRED
     if needs_one_time_code(user, flow):
         return OTP_REQUIRED
+    if (user.mfa or user.passwordless) and "mfa" not in flow.amr and "otp" not in flow.amr:
+        return DEVICE_SELECTION_REQUIRED
     if user.unsupported_status:
         return user.unsupported_status
     return COMPLETED
@@ -105,16 +150,16 @@ def flow_document(
     user: User | None,
     providers: Iterable[tuple[ExternalProvider, str]],
     flow_ttl: float,
+    actions: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The flow object PingOne answers with (``response_mode=pi.flow`` and the flows API)."""
     links: dict[str, dict[str, str]] = {"self": {"href": urls.flow}}
     embedded: dict[str, Any] = {"application": {"name": application_name}}
-    action = STATUS_ACTIONS.get(flow.status)
-    if action is not None:
+    for action in actions:
         links[action] = {"href": urls.flow}
-    if flow.status != COMPLETED:
+    if flow.status not in (COMPLETED, FAILED):
         links["signOnPage"] = {"href": urls.sign_on_page}
-    if flow.status == USERNAME_PASSWORD_REQUIRED:
+    if flow.status in (USERNAME_PASSWORD_REQUIRED, SIGN_ON_REQUIRED):
         embedded["socialProviders"] = [
             {
                 "id": provider.provider_id,
@@ -129,7 +174,7 @@ def flow_document(
             if provider.provider_id == flow.provider_id:
                 embedded["identityProvider"] = {"id": provider.provider_id, "name": provider.name}
                 links["authenticate"] = {"href": authenticate_url}
-    if user is not None and flow.status != USERNAME_PASSWORD_REQUIRED:
+    if user is not None and flow.status not in (USERNAME_PASSWORD_REQUIRED, SIGN_ON_REQUIRED):
         embedded["user"] = {"id": user.sub, "username": user.username}
     return {
         "_links": links,

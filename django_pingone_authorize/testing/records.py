@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+# MFA device types the stand-in plays; a ``MOBILE`` device is approved by push.
+DEVICE_TYPES = ("EMAIL", "SMS", "MOBILE")
+PUSH_TYPE = "MOBILE"
+
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none")
 PKCE_ENFORCEMENTS = ("OPTIONAL", "REQUIRED", "S256_REQUIRED")
 
@@ -113,6 +117,15 @@ class User:
     # A flow status the stand-in cannot get past (e.g. DEVICE_SELECTION_REQUIRED), reached once the
     # password and any one-time code are right, so that an app's handling of unknown statuses can be tested.
     unsupported_status: str | None = None
+    # The user's own sign-on policy (``standin/flow_steps.py``): ``mfa`` asks for one of the user's devices
+    # after the password; ``passwordless`` signs on with a device instead of the password (identifier-first);
+    # ``verification_code`` (while set) is asked once, after the password (``VERIFICATION_CODE_REQUIRED``).
+    mfa: bool = False
+    passwordless: bool = False
+    verification_code: str | None = None
+    # Wrong one-time codes in a row, and until when the user's MFA is locked after too many.
+    otp_failures: int = 0
+    locked_until: float = 0.0
 
     def claims_for(self, scopes: tuple[str, ...]) -> dict[str, Any]:
         released: dict[str, Any] = {}
@@ -131,6 +144,58 @@ class ExternalProvider:
     name: str
     type: str
     username: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A PingOne custom resource: an API with its ``audience`` and scopes. ``typ`` is the JWT header of its
+    access tokens (None: none, as PingOne before March 2027 may send); ``opaque`` issues opaque tokens instead,
+    which only introspection can read."""
+
+    audience: str
+    scopes: frozenset[str]
+    typ: str | None = "at+jwt"
+    opaque: bool = False
+
+
+@dataclass
+class Device:
+    """A user's MFA device: an email or SMS one-time code (``otp``, fixed by the test) or a push (``MOBILE``)."""
+
+    device_id: str
+    username: str
+    type: str
+    nickname: str
+    otp: str | None  # the code an EMAIL/SMS device "sends"
+
+    def embedded(self) -> dict[str, Any]:
+        """The device as a flow's ``_embedded.devices`` lists it, masked as in PingOne's examples
+        (``j****@pingidentity.com``, ``*******01``)."""
+        entry: dict[str, Any] = {"id": self.device_id, "type": self.type, "status": "ACTIVE", "nickname": self.nickname}
+        if self.type == "EMAIL":
+            entry["email"] = f"{self.username[:1]}****@example.com"
+        elif self.type == "SMS":
+            entry["phone"] = "*******89"
+        return entry
+
+
+@dataclass
+class Push:
+    """One push notification: to which device, for which flow, what it says, and the phone's answer."""
+
+    flow_id: str
+    device_id: str
+    text: str
+    sent_at: float
+    decision: str | None = None  # "approved" | "denied"
+
+
+@dataclass
+class ApprovalFlow:
+    """What the stand-in keeps of one transaction approval flow besides the flow itself."""
+
+    template: dict[str, Any] | None
+    remote_ip: str | None
 
 
 @dataclass(frozen=True)
@@ -179,6 +244,7 @@ class Flow:
     auth_time: int | None = None
     amr: list[str] = field(default_factory=list)
     provider_id: str | None = None
+    device_id: str | None = None  # the MFA device selected (``selectedDevice``)
     # Set when the user cancels on the sign-on page: sent back to the client as an OAuth error.
     error: tuple[str, str] | None = None
 
@@ -216,3 +282,14 @@ class IssuedToken:
 class PushedRequest:
     request: AuthorizationRequest
     expires_at: float
+
+
+def example_claims(username: str, given_name: str) -> dict[str, Any]:
+    return {
+        "email": f"{username}@example.com",
+        "email_verified": True,
+        "given_name": given_name,
+        "family_name": "User",
+        "name": f"{given_name} User",
+        "preferred_username": username,
+    }

@@ -104,4 +104,11 @@ PINGONE_AUTHORIZE = {
     "post": {**_where, "METHOD": "POST", "RESPONSE_MODE": "form_post", "LABEL": "Sign on (POST + form_post)"},
     # This site's own sign-on page, driving PingOne's flow API (response_mode=pi.flow).
     "embedded": {**_where, "RESPONSE_MODE": "pi.flow", "LABEL": "Sign on here (embedded pi.flow)"},
+    # The same page under an identifier-first sign-on policy: the username first, then what the user's policy asks.
+    "identifier_first": {
+        **_where,
+        "RESPONSE_MODE": "pi.flow",
+        "ACR_VALUES": "Identifier_First",
+        "LABEL": "Sign on here, username first (identifier-first policy)",
+    },
 }

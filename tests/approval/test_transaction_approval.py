@@ -20,6 +20,7 @@ from django_pingone_authorize.approval.pending import SESSION_KEY
 from django_pingone_authorize.models import PingOneIdentity
 from django_pingone_authorize.sign_on.client_ip import client_ip
 from django_pingone_authorize.testing import PingOneStandIn
+from django_pingone_authorize.views.flow_pages import POLL_INTERVAL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.approval.urls")]
 
@@ -87,11 +88,12 @@ def answer_push(standin: PingOneStandIn, device_id: str, decision: str) -> str:
 def test_one_time_code_approves_exactly_this_transfer(client: Client, standin: PingOneStandIn) -> None:
     sign_on(client, "ann")
     standin.add_device("ann", "EMAIL", otp=CODE)
+    standin.remote_ips_seen.clear()  # the embedded sign-on sent its own (signed by default)
     url = ask(client)
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'id="pingone-approval-code"' in html and "J. Smith" in html
+    assert 'id="pingone-one-time-code"' in html and "J. Smith" in html
     assert page["Referrer-Policy"] == "same-origin" and page["X-Frame-Options"] == "DENY"
     assert approval_flow(standin) not in html  # PingOne's flow id never reaches the browser
     # What PingOne was asked: the template in the signed request object, for ann, with her IP.
@@ -119,6 +121,7 @@ def test_push_approved_on_the_phone(client: Client, standin: PingOneStandIn) -> 
     assert "<script" not in html
     assert client.post(url, {"action": "check"}).status_code == 200  # "Check now": still waiting
     assert "Approve a transfer of 40 USD to J. Smith" in answer_push(standin, phone, "approved")
+    time.sleep(POLL_INTERVAL)  # PingOne is asked at most once per POLL_INTERVAL per flow
     confirmed = client.get(url)  # the page's own refresh
     assert confirmed.status_code == 302 and confirmed["Location"] == DONE
     assert client.get(DONE).content == b"transferred 40 USD to J. Smith"
@@ -160,7 +163,7 @@ def test_device_selection_then_code(client: Client, standin: PingOneStandIn) -> 
     assert client.post(url, {"action": "device.select", "device": "not-a-device"}).status_code == 400
     chosen = client.post(url, {"action": "device.select", "device": email})
     assert chosen.status_code == 302 and chosen["Location"] == url  # post/redirect/get
-    assert 'id="pingone-approval-code"' in client.get(url).content.decode()
+    assert 'id="pingone-one-time-code"' in client.get(url).content.decode()
     assert client.post(url, {"action": "otp.check", "otp": CODE})["Location"] == DONE
     assert client.get(DONE).status_code == 200
 
@@ -256,6 +259,7 @@ def test_login_hint_token_names_the_signed_on_user(client: Client, standin: Ping
         "response_mode",
         "scope",
         "request",
+        "login_hint_token",  # top-level too, as Ping's own transaction-approval example sends it
     }
     signed = jwt.decode(params["request"], SECRET, algorithms=["HS256"], audience=standin.issuer)
     assert signed["iss"] == "approval-client" and signed["pi.remoteIp"] == "127.0.0.1"
@@ -288,6 +292,7 @@ def test_forged_login_hint_token_is_refused_by_the_standin(standin: PingOneStand
 def test_forged_x_forwarded_for_is_not_believed(client: Client, standin: PingOneStandIn) -> None:
     sign_on(client, "ann")
     standin.add_device("ann", "EMAIL", otp=CODE)
+    standin.remote_ips_seen.clear()  # the embedded sign-on sent its own (signed by default)
     client.post("/transfer/", TRANSFER, HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert standin.remote_ips_seen == ["127.0.0.1"]  # REMOTE_ADDR, not the header
 
@@ -401,9 +406,18 @@ def test_embedded_sign_on_sends_the_users_ip_in_its_request_object(
     }
     client.post("/pingone/login/", HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="198.51.100.20")
     assert standin.remote_ips_seen == ["198.51.100.20"]
-    settings.PINGONE_AUTHORIZE = {"default": standin.settings("approval-client", RESPONSE_MODE="pi.flow")}
-    client.post("/pingone/login/")  # no request object: nothing to put it in
-    assert standin.remote_ips_seen == ["198.51.100.20"]
+    settings.PINGONE_AUTHORIZE = {
+        "default": standin.settings("approval-client", RESPONSE_MODE="pi.flow", REDIRECT_URI=CALLBACK)
+    }
+    client.post("/pingone/login/")  # no algorithm set: signed by default with the client secret (HS256)
+    assert standin.remote_ips_seen == ["198.51.100.20", "127.0.0.1"]
+    settings.PINGONE_AUTHORIZE = {
+        "default": standin.settings(
+            "approval-client", RESPONSE_MODE="pi.flow", REDIRECT_URI=CALLBACK, SIGN_EMBEDDED_REQUESTS=False
+        )
+    }
+    client.post("/pingone/login/")  # switched off: no request object, nothing to put it in
+    assert standin.remote_ips_seen == ["198.51.100.20", "127.0.0.1"]
 
 
 # -- the options -------------------------------------------------------------------------------------------
@@ -417,6 +431,7 @@ def test_trusted_proxy_gives_the_forwarded_ip(client: Client, standin: PingOneSt
     }
     sign_on(client, "ann")
     standin.add_device("ann", "EMAIL", otp=CODE)
+    standin.remote_ips_seen.clear()  # the embedded sign-on sent its own (signed by default)
     client.post("/transfer/", TRANSFER, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9")
     assert standin.remote_ips_seen == ["203.0.113.9"]  # the nearest hop the trusted proxy vouches for
 
@@ -468,6 +483,8 @@ GOOD = {
         ({"TRUSTED_PROXIES": [10]}, "pingone.E091"),
         ({"APPROVAL_ACR_VALUES": "Multi Factor!"}, "pingone.E092"),
         ({"APPROVAL_ACR_VALUES": ["Multi_Factor"]}, "pingone.E092"),
+        # Embedded, and nothing to sign the request object with (GOOD's secret is too short for HS256).
+        ({"RESPONSE_MODE": "pi.flow"}, "pingone.W093"),
     ],
 )
 def test_checks(options: dict[str, Any], check_id: str) -> None:
@@ -490,6 +507,13 @@ def test_checks(options: dict[str, Any], check_id: str) -> None:
         }
     ):
         assert check_transaction_approval() == []
+    for embedded in (
+        {"CLIENT_SECRET": "s" * 32},
+        {"SIGN_EMBEDDED_REQUESTS": False},
+        {"REQUEST_OBJECT_ALGORITHM": "HS256"},
+    ):
+        with override_settings(PINGONE_AUTHORIZE={"default": {**GOOD, "RESPONSE_MODE": "pi.flow", **embedded}}):
+            assert check_transaction_approval() == []
 
 
 def test_two_requests_of_one_session_cannot_both_use_it(client: Client, standin: PingOneStandIn, rf: Any) -> None:

@@ -241,3 +241,20 @@ def _close_after(session: BrowserSession, request: pytest.FixtureRequest) -> Ite
             with contextlib.suppress(Exception):  # best effort; the failure itself is what matters
                 session.shot("failed")
         session.context.close()
+
+
+@pytest.fixture(params=["script", "no-script", "strict-csp"])
+def embedded(
+    request: pytest.FixtureRequest, browser_standin: PingOneStandIn
+) -> Iterator[tuple[BrowserSession, ExampleSite]]:
+    """A fresh browser and the example site: with script, without script, or under ``STRICT_CSP``."""
+    browser_standin.reset()  # default users (a test may change a password) and lifetimes
+    browser = request.getfixturevalue("browser_without_script" if request.param == "no-script" else "browser")
+    site = request.getfixturevalue("csp_site" if request.param == "strict-csp" else "standin_site")
+    yield browser, site
+    browser_standin.reset()
+    if request.param == "strict-csp":  # the embedded pages were served under the policy, and broke none of it
+        served = browser.responded("GET", f"{site.url}/pingone/signon/")
+        assert all(headers.get("content-security-policy") == STRICT_CSP for _, _, _, headers in served), served
+        ours = [(url, text) for kind, text, url in browser.console if "Content Security Policy" in text]
+        assert not [v for v in ours if "/pingone/" in v[0]], ours

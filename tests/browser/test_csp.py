@@ -69,7 +69,9 @@ def test_auto_submit_under_strict_csp(
         pytest.fail(f"no violation reported for an inline script: {csp_violations(browser)}")
     assert page.title() != "inline script ran"
     browser.shot("signed-on-inline-script-refused")
-    page.locator("form.pingone-logout-button button").click()  # form-action *: the redirect to the provider's sign-off is allowed
+    page.locator(
+        "form.pingone-logout-button button"
+    ).click()  # form-action *: the redirect to the provider's sign-off is allowed
     page.locator("#signed-out").wait_for()
     assert browser.navigated("GET", f"{standin_provider.end_session_endpoint}?")
     browser.shot("signed-off")

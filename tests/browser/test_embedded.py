@@ -10,35 +10,19 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from django_pingone_authorize.testing import PingOneStandIn
-from tests.browser.helpers import STRICT_CSP, BrowserSession, Provider, login_button, start_at_home
+from tests.browser.helpers import BrowserSession, Provider, login_button, start_at_home
 from tests.browser.sites import ExampleSite
 
 pytestmark = pytest.mark.browser
 
 ALIAS = "embedded"
 SIGNON_PAGE = re.compile(r"/pingone/signon/[A-Za-z0-9_-]{43}/$")
-
-
-@pytest.fixture(params=["script", "no-script", "strict-csp"])
-def embedded(request: pytest.FixtureRequest, browser_standin: PingOneStandIn) -> Iterator[tuple[BrowserSession, ExampleSite]]:
-    """A fresh browser and the example site: with script, without script, or under ``STRICT_CSP``."""
-    browser_standin.reset()  # default users (a test may change a password) and lifetimes
-    browser = request.getfixturevalue("browser_without_script" if request.param == "no-script" else "browser")
-    site = request.getfixturevalue("csp_site" if request.param == "strict-csp" else "standin_site")
-    yield browser, site
-    browser_standin.reset()
-    if request.param == "strict-csp":  # the embedded pages were served under the policy, and broke none of it
-        served = browser.responded("GET", f"{site.url}/pingone/signon/")
-        assert all(headers.get("content-security-policy") == STRICT_CSP for _, _, _, headers in served), served
-        ours = [(url, text) for kind, text, url in browser.console if "Content Security Policy" in text]
-        assert not [v for v in ours if "/pingone/" in v[0]], ours
 
 
 def open_embedded_page(browser: BrowserSession, site: ExampleSite) -> Any:

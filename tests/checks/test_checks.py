@@ -115,6 +115,7 @@ CASES = [
     case("pingone.E070", SESSION_CHECK_INTERVAL=0),
     case("pingone.E070", SESSION_CHECK_INTERVAL="300"),
     case("pingone.W070", SESSION_CHECK_INTERVAL=300),
+    case("pingone.E030", SIGN_EMBEDDED_REQUESTS="yes"),
     case("pingone.W070", SESSION_CHECK_INTERVAL=300, SCOPE="openid offline_access"),
     case("pingone.E031", REQUIRE_ISS="sometimes"),
     case("pingone.W003", TIMEOUT=60),

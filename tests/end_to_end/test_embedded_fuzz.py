@@ -42,7 +42,7 @@ STEP_FOR = {
     "MUST_CHANGE_PASSWORD": {"action": "password.reset", "current_password": "a", "new_password": "b"},
     "PASSWORD_EXPIRED": {"action": "password.reset", "current_password": "a", "new_password": "b"},
     "OTP_REQUIRED": {"action": "otp.check", "otp": "123456"},
-    "VERIFICATION_CODE_REQUIRED": {"action": "otp.check", "otp": "123456"},
+    "VERIFICATION_CODE_REQUIRED": {"action": "user.verify", "verification_code": "123456"},
 }
 SIGNON_URL = re.compile(r"/pingone/signon/[A-Za-z0-9_-]{43}/")
 
@@ -57,7 +57,11 @@ def _good_flow(hostile: HostileProvider, status: str = "USERNAME_PASSWORD_REQUIR
         "id": FLOW_ID,
         "status": status,
         "resumeUrl": hostile.layout.resume_url(FLOW_ID),
-        "_links": {"self": {"href": hostile.layout.flow_url(FLOW_ID)}},
+        # The flow offers the action its status waits for (``_links``), as PingOne's flow objects do.
+        "_links": {
+            "self": {"href": hostile.layout.flow_url(FLOW_ID)},
+            **({STEP_FOR[status]["action"]: {"href": hostile.layout.flow_url(FLOW_ID)}} if status in STEP_FOR else {}),
+        },
         "_embedded": {
             "application": {"name": "Hostile App"},
             "socialProviders": [{"id": "idp-1", "name": "IdP", "_links": {"authenticate": {"href": "https://x/"}}}],

@@ -73,3 +73,38 @@ def test_api_error_message() -> None:
     assert api_error_message({"message": "m", "details": [{"message": "Wrong password."}]}) == "Wrong password."
     assert api_error_message({"message": "m"}) == "m"
     assert api_error_message({}) == "The identity provider refused this step."
+
+
+def test_the_actions_on_offer_are_the_flows_links(config: Any) -> None:
+    links = {
+        "self": {"href": "x"},
+        "signOnPage": {"href": "x"},
+        "otp.check": {"href": "x"},
+        "device.select": {"href": "x"},
+        "not an action": {"href": "x"},
+        "user.lookup": "not a link object",
+    }
+    flow = read_flow(config, body(status="OTP_REQUIRED", _links=links))
+    assert flow.actions == ("otp.check", "device.select")
+    assert flow.offers("otp.check") and not flow.offers("self") and not flow.offers("user.lookup")
+    assert read_flow(config, body(_links=["otp.check"])).actions == ()
+
+
+def test_devices_keep_pingones_masked_strings(config: Any) -> None:
+    devices = [
+        {"id": "dev-1", "type": "EMAIL", "email": "j****@pingidentity.com"},
+        {"id": "dev-2", "type": "SMS", "phone": "*******01", "nickname": "Work phone"},
+        {"id": "../x", "type": "SMS"},  # not an id: dropped
+    ]
+    flow = read_flow(config, body(_embedded={"devices": devices}, selectedDevice={"id": "dev-2"}))
+    assert [(d.id, d.label, d.masked) for d in flow.devices] == [
+        ("dev-1", "j****@pingidentity.com", "j****@pingidentity.com"),
+        ("dev-2", "Work phone", "*******01"),
+    ]
+    assert flow.selected_device == "dev-2"
+    stored = Flow.from_session(flow.to_session())
+    assert stored == flow
+    old = {**flow.to_session(), "devices": [["dev-1", "EMAIL", "label"]]}  # stored before masked was kept
+    del old["actions"], old["selected_device"]
+    restored = Flow.from_session(old)
+    assert restored is not None and restored.devices[0].label == "label" and restored.actions == ()

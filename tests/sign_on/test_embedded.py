@@ -142,7 +142,9 @@ def test_external_identity_provider_is_a_redirect_sign_on(client: Client, embedd
     assert signed_on_as(client) == "demo"
 
 
-def test_external_provider_link_cannot_hijack_an_embedded_sign_on(client: Client, embedded_standin: PingOneStandIn) -> None:
+def test_external_provider_link_cannot_hijack_an_embedded_sign_on(
+    client: Client, embedded_standin: PingOneStandIn
+) -> None:
     """The attack: an attacker starts an embedded sign-on, gets its flow's provider link to a victim, the victim
     signs on at the provider, and the attacker finishes the attacker's flow, now completed as the victim.
 
@@ -243,7 +245,11 @@ def test_cancel(client: Client, embedded_standin: PingOneStandIn) -> None:
 
 def test_provider_down_is_a_clean_503(client: Client, embedded_standin: PingOneStandIn, settings: Any) -> None:
     settings.PINGONE_AUTHORIZE = {
-        "default": {**embedded_standin.settings(RESPONSE_MODE="pi.flow"), "AUTH_PATH": "http://127.0.0.1:9", "DISCOVERY": False}
+        "default": {
+            **embedded_standin.settings(RESPONSE_MODE="pi.flow"),
+            "AUTH_PATH": "http://127.0.0.1:9",
+            "DISCOVERY": False,
+        }
     }
     response = client.post("/pingone/login/")
     assert response.status_code == 503  # PingOne cannot be reached: not the visitor's fault
@@ -269,7 +275,9 @@ def test_steady_state_calls(client: Client, embedded_standin: PingOneStandIn) ->
     ] == [("POST", "as/authorize"), ("POST", "flows"), ("GET", "as/resume"), ("POST", "as/token")]
 
 
-def test_step_up_travels_to_the_hosted_page_and_through_a_restart(client: Client, embedded_standin: PingOneStandIn) -> None:
+def test_step_up_travels_to_the_hosted_page_and_through_a_restart(
+    client: Client, embedded_standin: PingOneStandIn
+) -> None:
     """A step-up asked of an embedded sign-on is asked again by what replaces it: the hosted-page fallback and
     the provider buttons (a redirect sign-on), and a new flow after the first one expired."""
     from urllib.parse import parse_qs

@@ -90,7 +90,7 @@ def test_pi_flow_wrong_password(pingone_standin: PingOneStandIn, http: requests.
     assert set(body) == {"id", "code", "message", "details"}
     assert body["code"] == "INVALID_DATA"
     assert body["details"] == [
-        {"code": "INVALID_VALUE", "target": "password", "message": "The username or password is incorrect."}
+        {"code": "INVALID_CREDENTIALS", "target": "password", "message": "The username or password is incorrect."}
     ]
     assert http.get(flow["_links"]["self"]["href"]).json()["status"] == "USERNAME_PASSWORD_REQUIRED"
     missing = flow_action(http, flow, "usernamePassword.check", "usernamePassword.check", {"username": "demo"})

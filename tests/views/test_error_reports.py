@@ -21,7 +21,7 @@ from django_pingone_authorize.conf import get_alias
 from django_pingone_authorize.oidc import authorize
 from django_pingone_authorize.provider import flows_api
 from django_pingone_authorize.sessions.token_store import get_tokens
-from django_pingone_authorize.sign_on import complete as signon
+from django_pingone_authorize.sign_on import redeem  # where the ID token is checked
 from django_pingone_authorize.signals import sign_on_succeeded
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import AuthorizationResponse, sign_on
@@ -182,7 +182,7 @@ def test_callback_while_the_id_token_is_checked(
     """An unexpected error below the callback's own frames (here: in the ID token's validation, which holds
     the ID token and the access token) shows none of them either."""
     settings.PINGONE_AUTHORIZE = {"default": pingone_standin.settings(REDIRECT_URI=CALLBACK)}
-    real = signon.validate_id_token
+    real = redeem.validate_id_token
     in_hand: list[str] = []
 
     def validate(config: Any, metadata: Any, id_token: str, **kwargs: Any) -> Any:
@@ -190,7 +190,7 @@ def test_callback_while_the_id_token_is_checked(
         real(config, metadata, id_token, **kwargs)
         raise Planted("planted")
 
-    monkeypatch.setattr(signon, "validate_id_token", validate)
+    monkeypatch.setattr(redeem, "validate_id_token", validate)
     browser.get("/home/")
     answer = sign_on(requests.Session(), browser.post("/pingone/login/")["Location"])
     with reports() as seen:

@@ -17,13 +17,31 @@ from tests.doubles.hostile_provider import reason
 
 STYLESHEET_LINK = '<link rel="stylesheet" href="/static/django_pingone_authorize/pingone.css">'
 FLOW = {"status": "USERNAME_PASSWORD_REQUIRED", "username": "", "providers": []}
+FRAME = "django_pingone_authorize/embedded/base.html"
 PAGES: dict[str, dict[str, Any]] = {
     "django_pingone_authorize/error.html": {"message": "It failed.", "reason": "state_unknown"},
     "django_pingone_authorize/authorize_post.html": {"action": "https://p.example/as/authorize", "fields": []},
     "django_pingone_authorize/callback_hop.html": {"action": "/pingone/callback/", "fields": []},
     "django_pingone_authorize/embedded/username_password.html": {"flow": FLOW},
     "django_pingone_authorize/embedded/change_password.html": {"flow": {**FLOW, "status": "MUST_CHANGE_PASSWORD"}},
-    "django_pingone_authorize/embedded/one_time_code.html": {"flow": {**FLOW, "status": "OTP_REQUIRED"}},
+    # The MFA steps are shared with transaction approval: each side's frame around them.
+    "django_pingone_authorize/flow/one_time_code.html": {"flow": {**FLOW, "status": "OTP_REQUIRED"}, "frame": FRAME},
+    "django_pingone_authorize/flow/device_selection.html": {
+        "flow": {**FLOW, "status": "DEVICE_SELECTION_REQUIRED"},
+        "frame": FRAME,
+    },
+    "django_pingone_authorize/flow/push.html": {
+        "flow": {**FLOW, "status": "PUSH_CONFIRMATION_REQUIRED"},
+        "frame": FRAME,
+    },
+    "django_pingone_authorize/flow/timed_out.html": {
+        "flow": {**FLOW, "status": "PUSH_CONFIRMATION_TIMED_OUT"},
+        "frame": FRAME,
+    },
+    "django_pingone_authorize/embedded/verification_code.html": {
+        "flow": {**FLOW, "status": "VERIFICATION_CODE_REQUIRED"},
+        "offers": ["user.verify"],
+    },
     "django_pingone_authorize/embedded/external.html": {"flow": FLOW},
     "django_pingone_authorize/embedded/fallback.html": {"flow": {**FLOW, "status": "DEVICE_SELECTION_REQUIRED"}},
 }
@@ -110,7 +128,7 @@ def test_error_page_plain_words_reason_in_markup_only_and_a_way_back() -> None:
     [
         ("django_pingone_authorize/embedded/username_password.html", "pingone-sign-on"),
         ("django_pingone_authorize/embedded/change_password.html", "pingone-change-password"),
-        ("django_pingone_authorize/embedded/one_time_code.html", "pingone-one-time-code"),
+        ("django_pingone_authorize/flow/one_time_code.html", "pingone-one-time-code"),
     ],
 )
 def test_every_embedded_step_has_a_cancel_button(template: str, form: str) -> None:

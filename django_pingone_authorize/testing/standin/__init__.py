@@ -10,11 +10,14 @@ One concern a module:
   keys), the configuration API and its URLs (``PingOneLayout``);
 * ``router`` -- ``PingOneStandIn``: paths and methods to handlers, errors to responses, start and stop;
 * ``protocol`` -- the error answers and parameter reading every handler shares;
-* ``sign_ons`` -- sessions, flows and their steps, codes, authorization responses (authorize, flows API and
-  hosted pages share them);
+* ``sign_ons`` -- sessions, flows, codes, authorization responses (authorize, flows API and hosted pages
+  share them);
+* ``flow_steps`` -- the flows API's steps as PingOne documents them: each status's ``_links``, the sign-on
+  policies (username + password, identifier-first, passwordless, verification code, MFA with the user's devices),
+  one-time code lockout;
 * ``client_auth`` -- client authentication at the back-channel endpoints;
 * ``devices`` and ``transaction_approval`` -- users' MFA devices, the phone page of a push device, and flows
-  started with a ``login_hint_token`` (device selection, one-time code, push, ``pi.template``, ``pi.remoteIp``);
+  started with a ``login_hint_token`` (straight to the MFA steps, ``pi.template``, ``pi.remoteIp``);
 * handlers: ``discovery`` (+ JWKS), ``authorize`` (+ request objects, PAR), ``flows_api`` (+ resume),
   ``hosted_pages`` (sign-on and external provider pages), ``token``, ``userinfo``, ``signoff``,
   ``introspection`` (+ revocation).
@@ -22,13 +25,14 @@ One concern a module:
 
 from __future__ import annotations
 
+from ..flows import ACTIONS as FLOW_ACTIONS
 from .authorize import PROMPTS, REQUEST_OBJECT_REGISTERED_CLAIMS, AuthorizationProblem
 from .client_auth import ASSERTION_MAX_LIFETIME, CLIENT_AUTH_PARAMS, JWT_BEARER
 from .discovery import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from .environment import DEFAULT_ENV_ID, DEMO_PROVIDER_ID, DEMO_SUB, REDIRECT_URI_MISMATCH, Environment, Resource
 from .protocol import LEEWAY, PKCE_VALUE, ErrorPage, OAuthError
 from .router import PingOneStandIn
-from .sign_ons import FLOW_ACTIONS, RESPONSE_MODES, SESSION_COOKIE, Delivery
+from .sign_ons import RESPONSE_MODES, SESSION_COOKIE, Delivery
 
 __all__ = [
     "ASSERTION_MAX_LIFETIME",

@@ -16,7 +16,7 @@ from ..flows import COMPLETED, MULTI_FACTOR, OTP_REQUIRED, USERNAME_PASSWORD_REQ
 from ..jose import InvalidJWT, parse_jws
 from ..records import AuthorizationRequest, Client, PushedRequest
 from ..server import Request, Response
-from . import sign_ons, transaction_approval
+from . import flow_steps, sign_ons, transaction_approval
 from .client_auth import CLIENT_AUTH_PARAMS, authenticate_client, verify_client_signature
 from .environment import REDIRECT_URI_MISMATCH, Environment
 from .protocol import LEEWAY, PKCE_VALUE, OAuthError, audience_ok, is_number, oauth_form, single
@@ -250,7 +250,7 @@ def _start_sign_on(env: Environment, request: Request, auth_request: Authorizati
         if pi_flow:
             flow = sign_ons.new_flow(env, session, auth_request, COMPLETED)
             flow.username, flow.auth_time, flow.amr = session.username, session.auth_time, list(session.amr)
-            return Response.json(200, sign_ons.document(env, flow), [sign_ons.session_cookie(env, session)])
+            return Response.json(200, flow_steps.document(env, flow), [sign_ons.session_cookie(env, session)])
         assert session.username is not None
         user = env.users[session.username]
         if policy_of(auth_request.acr_values) == MULTI_FACTOR and "otp" not in session.amr:
@@ -262,7 +262,7 @@ def _start_sign_on(env: Environment, request: Request, auth_request: Authorizati
             flow.username, flow.amr = user.username, list(session.amr)
             cookie = sign_ons.session_cookie(env, session)
             if pi_flow:
-                return Response.json(200, sign_ons.document(env, flow), [cookie])
+                return Response.json(200, flow_steps.document(env, flow), [cookie])
             return Response.redirect(env.sign_on_page_url(flow.flow_id), [cookie])
         code = sign_ons.issue_code(env, auth_request, session.username, session.auth_time, session.amr, session.sid)
         return sign_ons.deliver(env, sign_ons.delivery_of(auth_request), sign_ons.code_params(env, code, auth_request))
@@ -270,8 +270,11 @@ def _start_sign_on(env: Environment, request: Request, auth_request: Authorizati
         raise AuthorizationProblem("login_required", "The user is not signed on.", sign_ons.delivery_of(auth_request))
     if session is None:
         session = sign_ons.new_session(env)
-    flow = sign_ons.new_flow(env, session, auth_request, USERNAME_PASSWORD_REQUIRED)
+    # The flows API starts where the sign-on policy says; the stand-in's hosted page asks username and password
+    # in one form whatever the policy (PingOne's own hosted pages are not part of its API).
+    first = flow_steps.first_status(env, auth_request) if pi_flow else USERNAME_PASSWORD_REQUIRED
+    flow = sign_ons.new_flow(env, session, auth_request, first)
     cookie = sign_ons.session_cookie(env, session)
     if pi_flow:
-        return Response.json(200, sign_ons.document(env, flow), [cookie])
+        return Response.json(200, flow_steps.document(env, flow), [cookie])
     return Response.redirect(env.sign_on_page_url(flow.flow_id), [cookie])

@@ -8,18 +8,16 @@ of 40 USD to J. Smith") and approve/deny buttons. A push nobody answers times ou
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from ..records import PUSH_TYPE, Device, Push
 from ..server import Request, Response
 from .environment import Environment
 from .protocol import ErrorPage, first
 
-DEVICE_TYPES = ("EMAIL", "SMS", "MOBILE")
-PUSH_TYPE = "MOBILE"
+__all__ = ["PUSH_TYPE", "Device", "Push", "devices_of", "pending_pushes", "phone_page", "render_template"]
 
 # What the stand-in's notification templates say; ``{name}`` is a template variable. Any other template or
 # variant is shown as its name with its variables listed.
@@ -27,57 +25,6 @@ TEMPLATE_TEXTS = {
     ("transaction", "money_transfer"): "Approve a transfer of {sum} {currency} to {recipient}",
     ("transaction", "login"): "Approve signing on to {application}",
 }
-
-
-@dataclass
-class Device:
-    device_id: str
-    username: str
-    type: str
-    nickname: str
-    otp: str | None  # the code an EMAIL/SMS device "sends"
-
-    def embedded(self) -> dict[str, Any]:
-        """The device as a flow's ``_embedded.devices`` lists it (masked, as PingOne does)."""
-        entry: dict[str, Any] = {"id": self.device_id, "type": self.type, "nickname": self.nickname}
-        if self.type == "EMAIL":
-            entry["email"] = f"{self.username[:1]}*****@example.com"
-        elif self.type == "SMS":
-            entry["phone"] = "+1*******89"
-        return entry
-
-
-@dataclass
-class Push:
-    """One push notification: to which device, for which flow, what it says, and the phone's answer."""
-
-    flow_id: str
-    device_id: str
-    text: str
-    sent_at: float
-    decision: str | None = None  # "approved" | "denied"
-
-
-def add_device(
-    env: Environment,
-    username: str,
-    type: str,
-    *,
-    nickname: str | None = None,
-    otp: str | None = "123456",
-    device_id: str | None = None,
-) -> str:
-    """Give ``username`` an MFA device; returns its id."""
-    if type not in DEVICE_TYPES:
-        raise ValueError(f"type must be one of {', '.join(DEVICE_TYPES)}")
-    if username not in env.users:
-        raise ValueError(f"no user {username!r}: add_user() it first")
-    device_id = device_id or str(uuid.uuid4())
-    with env.lock:
-        env.devices[device_id] = Device(
-            device_id, username, type, nickname or type.title(), otp if type != PUSH_TYPE else None
-        )
-    return device_id
 
 
 def devices_of(env: Environment, username: str) -> list[Device]:

@@ -13,29 +13,31 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from ...layout import PingOneLayout
-from ..flows import COMPLETED, EXTERNAL_AUTHENTICATION_REQUIRED, STATUS_ACTIONS
+from ..flows import COMPLETED, EXTERNAL_AUTHENTICATION_REQUIRED, STATUS_ACTIONS, USERNAME_PASSWORD
 from ..jose import SigningKey, load_rsa_public_jwk, pooled_signing_key
 from ..records import (
     AUTH_METHODS,
+    DEVICE_TYPES,
     PKCE_ENFORCEMENTS,
+    PUSH_TYPE,
+    ApprovalFlow,
     AuthorizationCode,
     BrowserSession,
     Client,
+    Device,
     ExternalProvider,
     Flow,
     IssuedToken,
+    Push,
     PushedRequest,
+    Resource,
     User,
+    example_claims,
 )
-
-if TYPE_CHECKING:
-    from .devices import Device, Push
-    from .transaction_approval import ApprovalFlow
 
 DEFAULT_ENV_ID = "8c3b5a4e-1f2d-4b6a-9c7e-0d1e2f3a4b5c"
 DEMO_SUB = "5f0c2d8e-7a41-4b9c-8e3d-2a6b1c9f0e47"
@@ -45,18 +47,6 @@ DEMO_PROVIDER_ID = "0b7e4c1a-9d2f-4e6b-a8c3-5f1d2e3a4b6c"
 REDIRECT_URI_MISMATCH = "Redirect URI mismatch"
 
 
-@dataclass(frozen=True)
-class Resource:
-    """A PingOne custom resource: an API with its ``audience`` and scopes. ``typ`` is the JWT header of its
-    access tokens (None: none, as PingOne before March 2027 may send); ``opaque`` issues opaque tokens instead,
-    which only introspection can read."""
-
-    audience: str
-    scopes: frozenset[str]
-    typ: str | None = "at+jwt"
-    opaque: bool = False
-
-
 def with_query(url: str, params: Mapping[str, str], separator: str | None = None) -> str:
     """``url`` with ``params`` added to its query (or after ``separator``, e.g. ``#`` for a fragment)."""
     if separator is None:
@@ -64,15 +54,13 @@ def with_query(url: str, params: Mapping[str, str], separator: str | None = None
     return f"{url}{separator}{urlencode(params)}"
 
 
-def _example_claims(username: str, given_name: str) -> dict[str, Any]:
-    return {
-        "email": f"{username}@example.com",
-        "email_verified": True,
-        "given_name": given_name,
-        "family_name": "User",
-        "name": f"{given_name} User",
-        "preferred_username": username,
-    }
+# The lifetimes and switches a test may set on an instance (``reset()`` restores the class's).
+RESETTABLE = (
+    *("flow_ttl", "code_ttl", "par_ttl", "token_ttl", "external_links_cookie_bound", "push_timeout"),
+    *("sign_on_policy", "otp_attempts", "otp_lockout"),
+)
+
+__all__ = ["DEFAULT_ENV_ID", "DEMO_PROVIDER_ID", "DEMO_SUB", "REDIRECT_URI_MISMATCH", "Environment", "Resource"]
 
 
 class Environment:
@@ -89,6 +77,11 @@ class Environment:
     external_links_cookie_bound: bool = True
     # Seconds a push to a phone waits for an answer before the flow is PUSH_CONFIRMATION_TIMED_OUT.
     push_timeout: float = 120.0
+    # The sign-on policy: USERNAME_PASSWORD or IDENTIFIER_FIRST (``acr_values=Identifier_First`` asks it too).
+    sign_on_policy: str = USERNAME_PASSWORD
+    # Wrong one-time codes in a row before the user's codes are locked, and for how many seconds.
+    otp_attempts: int = 3
+    otp_lockout: float = 900.0
 
     def __init__(
         self,
@@ -116,7 +109,7 @@ class Environment:
         """Back to the state after construction: default applications, users, provider and signing key;
         no sessions, flows, codes or tokens; default lifetimes and clock; ``requests_seen`` emptied."""
         with self.lock:
-            for name in ("flow_ttl", "code_ttl", "par_ttl", "token_ttl", "external_links_cookie_bound", "push_timeout"):
+            for name in RESETTABLE:
                 self.__dict__.pop(name, None)
             self.clock = time.time
             self.requests_seen.clear()
@@ -178,12 +171,12 @@ class Environment:
             },
             mfa_otp="123456",  # asked only under the Multi_Factor policy
         )
-        self.add_user("change", "change", claims=_example_claims("change", "Change"), must_change_password=True)
-        self.add_user("otp", "otp", claims=_example_claims("otp", "Otp"), otp="123456")
+        self.add_user("change", "change", claims=example_claims("change", "Change"), must_change_password=True)
+        self.add_user("otp", "otp", claims=example_claims("otp", "Otp"), otp="123456")
         self.add_user(
             "device",
             "device",
-            claims=_example_claims("device", "Device"),
+            claims=example_claims("device", "Device"),
             unsupported_status="DEVICE_SELECTION_REQUIRED",
         )
         self.add_external_provider("Stand-in IdP", provider_id=DEMO_PROVIDER_ID, username="demo")
@@ -258,11 +251,16 @@ class Environment:
         otp: str | None = None,
         unsupported_status: str | None = None,
         mfa_otp: str | None = None,
+        mfa: bool = False,
+        passwordless: bool = False,
+        verification_code: str | None = None,
     ) -> None:
         """Register (or replace) a user. ``otp`` is the one-time code asked after the password; ``mfa_otp``
         the code asked only when the sign-on policy (``acr_values``) is ``Multi_Factor``;
         ``unsupported_status`` (e.g. ``DEVICE_SELECTION_REQUIRED``) is a flow status the sign-on then stops
-        at for good, to test an app's handling of statuses it does not know."""
+        at for good, to test an app's handling of statuses it does not know (no action offered there).
+        The user's own policy (``flow_steps.py``): ``mfa`` (one of their devices after the password),
+        ``passwordless`` (a device instead of the password, identifier-first), ``verification_code``."""
         if unsupported_status in (*STATUS_ACTIONS, COMPLETED, EXTERNAL_AUTHENTICATION_REQUIRED):
             raise ValueError(f"{unsupported_status} is a status the stand-in carries out")
         with self.lock:
@@ -275,6 +273,9 @@ class Environment:
                 otp=otp,
                 mfa_otp=mfa_otp,
                 unsupported_status=unsupported_status,
+                mfa=mfa,
+                passwordless=passwordless,
+                verification_code=verification_code,
             )
 
     def add_external_provider(
@@ -294,12 +295,25 @@ class Environment:
             self.providers[provider_id] = ExternalProvider(provider_id, name, type, username)
         return provider_id
 
-    def add_device(self, username: str, type: str, *, nickname: str | None = None, otp: str | None = "123456") -> str:
+    def add_device(
+        self,
+        username: str,
+        type: str,
+        *,
+        nickname: str | None = None,
+        otp: str | None = "123456",
+        device_id: str | None = None,
+    ) -> str:
         """Give ``username`` an MFA device (``EMAIL``/``SMS`` with its one-time code, or ``MOBILE``: a push
         device whose phone page is ``phone_url(device_id)``). Returns the device's id."""
-        from .devices import add_device
-
-        return add_device(self, username, type, nickname=nickname, otp=otp)
+        if type not in DEVICE_TYPES or username not in self.users:
+            raise ValueError(f"type must be one of {', '.join(DEVICE_TYPES)}, for a user added first")
+        device_id = device_id or str(uuid.uuid4())
+        with self.lock:
+            self.devices[device_id] = Device(
+                device_id, username, type, nickname or type.title(), otp if type != PUSH_TYPE else None
+            )
+        return device_id
 
     def phone_url(self, device_id: str) -> str:
         """The stand-in's page of a push device's phone: pending pushes, with approve and deny buttons."""

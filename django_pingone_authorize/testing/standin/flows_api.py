@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..flows import COMPLETED, PingOneAPIError, StepFailed, action_of, not_found, timestamp
 from ..server import MalformedRequest, Request, Response
-from . import sign_ons, transaction_approval
+from . import flow_steps, sign_ons
 from .environment import Environment
 from .protocol import first
 
@@ -18,8 +18,7 @@ def flow_api(env: Environment, request: Request, flow_id: str) -> Response:
     if not sign_ons.owns(request, flow):
         raise sign_ons.missing_cookie_error()
     flow.last_activity = env.clock()
-    if transaction_approval.handles(env, flow):
-        return transaction_approval.flow_api(env, request, flow)
+    flow_steps.refresh(env, flow)  # a pending push: the phone's answer, or the timeout
     if request.method == "POST":
         action = action_of(request.media_type)
         if action is None:
@@ -38,10 +37,10 @@ def flow_api(env: Environment, request: Request, flow_id: str) -> Response:
                 400, "INVALID_DATA", "The request could not be completed. The body must be a JSON object."
             )
         try:
-            sign_ons.apply_action(env, flow, action, fields)
+            flow_steps.apply_action(env, flow, action, fields)
         except StepFailed as exc:
             raise exc.api_error() from exc
-    return Response.json(200, sign_ons.document(env, flow))
+    return Response.json(200, flow_steps.document(env, flow))
 
 
 def resume(env: Environment, request: Request) -> Response:

@@ -16,7 +16,7 @@ from ..flows import (
 )
 from ..records import Flow
 from ..server import Request, Response
-from . import sign_ons
+from . import flow_steps, sign_ons
 from .environment import Environment, with_query
 from .protocol import ErrorPage, first, single
 
@@ -45,11 +45,11 @@ def sign_on_page(env: Environment, request: Request) -> Response:
         if action == "cancel":
             flow.error = ("access_denied", "The user cancelled the sign-on.")
             return Response.redirect(env.resume_url(flow.flow_id))
-        if action not in sign_ons.FLOW_ACTIONS:
+        if action not in STATUS_ACTIONS.values():
             raise ErrorPage(400, "Bad request", "The form has no known action.")
         if STATUS_ACTIONS.get(flow.status) == action:
             try:
-                sign_ons.apply_action(env, flow, action, fields)
+                flow_steps.apply_action(env, flow, action, fields)
             except StepFailed as exc:
                 error = exc.message
         if error is None:

@@ -11,31 +11,16 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .. import pages
-from ..flows import (
-    COMPLETED,
-    OTP_CHECK,
-    PASSWORD_RESET,
-    STATUS_ACTIONS,
-    USERNAME_PASSWORD_CHECK,
-    FlowURLs,
-    PingOneAPIError,
-    StepFailed,
-    acr_of,
-    flow_document,
-    one_time_code_of,
-    status_after_identification,
-)
+from ..flows import COMPLETED, PingOneAPIError, acr_of
 from ..records import AuthorizationCode, AuthorizationRequest, BrowserSession, Flow, User
 from ..server import Request, Response
 from .environment import Environment, with_query
-from .protocol import ErrorPage, same_secret
+from .protocol import ErrorPage
 
 SESSION_COOKIE = "ST"
 RESPONSE_MODES = ("query", "fragment", "form_post", "pi.flow")
-FLOW_ACTIONS = frozenset({USERNAME_PASSWORD_CHECK, PASSWORD_RESET, OTP_CHECK})
 
 
 # -- Sessions -------------------------------------------------------------------------------------------
@@ -103,26 +88,6 @@ def missing_cookie_page() -> ErrorPage:
     )
 
 
-def document(env: Environment, flow: Flow) -> dict[str, Any]:
-    """The flow object PingOne answers with, for this environment."""
-    client = env.clients.get(flow.request.client_id)
-    return flow_document(
-        flow,
-        urls=FlowURLs(
-            flow=env.flow_url(flow.flow_id),
-            resume=env.resume_url(flow.flow_id),
-            sign_on_page=env.sign_on_page_url(flow.flow_id),
-        ),
-        environment_id=env.env_id,
-        application_name=client.name if client else "",
-        user=env.users.get(flow.username) if flow.username else None,
-        providers=[
-            (provider, env.authenticate_url(provider.provider_id, flow.flow_id)) for provider in env.providers.values()
-        ],
-        flow_ttl=env.flow_ttl,
-    )
-
-
 def complete(env: Environment, flow: Flow, user: User) -> None:
     """The user is signed on: the flow is done and its browser session knows who it is."""
     flow.status = COMPLETED
@@ -131,63 +96,6 @@ def complete(env: Environment, flow: Flow, user: User) -> None:
     session = env.sessions.get(flow.session_token)
     if session is not None:
         session.username, session.auth_time, session.amr = user.username, flow.auth_time, tuple(flow.amr)
-
-
-def _advance(env: Environment, flow: Flow, user: User) -> None:
-    status = status_after_identification(user, flow)
-    if status == COMPLETED:
-        complete(env, flow, user)
-    else:
-        flow.status = status
-
-
-def _flow_user(env: Environment, flow: Flow) -> User:
-    user = env.users.get(flow.username) if flow.username else None
-    if user is None:
-        raise PingOneAPIError(400, "INVALID_REQUEST", "The flow's user no longer exists.")
-    return user
-
-
-def _text_field(fields: Mapping[str, object], name: str) -> str:
-    value = fields.get(name)
-    if not isinstance(value, str) or not value:
-        raise StepFailed(name, f"{name} is required.", code="REQUIRED_VALUE")
-    return value
-
-
-def apply_action(env: Environment, flow: Flow, action: str, fields: Mapping[str, object]) -> None:
-    """Carry out one flow action; ``StepFailed`` when its input is wrong (the flow stays put)."""
-    if action not in FLOW_ACTIONS:
-        raise PingOneAPIError(
-            400, "INVALID_REQUEST", f"The request could not be completed. Action {action!r} is not supported."
-        )
-    if STATUS_ACTIONS.get(flow.status) != action:
-        raise PingOneAPIError(
-            400,
-            "INVALID_REQUEST",
-            f"The request could not be completed. Action {action} is not valid in status {flow.status}.",
-        )
-    if action == USERNAME_PASSWORD_CHECK:
-        username, password = _text_field(fields, "username"), _text_field(fields, "password")
-        user = env.users.get(username)
-        if user is None or not same_secret(password, user.password):
-            raise StepFailed("password", "The username or password is incorrect.")
-        flow.username, flow.amr = user.username, ["pwd"]
-    elif action == PASSWORD_RESET:
-        current, new = _text_field(fields, "currentPassword"), _text_field(fields, "newPassword")
-        user = _flow_user(env, flow)
-        if not same_secret(current, user.password):
-            raise StepFailed("currentPassword", "The current password is incorrect.")
-        if new == current:
-            raise StepFailed("newPassword", "The new password must differ from the current one.")
-        user.password, user.must_change_password = new, False
-    else:
-        otp = _text_field(fields, "otp")
-        user = _flow_user(env, flow)
-        if not same_secret(otp, one_time_code_of(user)):
-            raise StepFailed("otp", "The one-time passcode is incorrect.")
-        flow.amr.append("otp")
-    _advance(env, flow, user)
 
 
 # -- Codes ----------------------------------------------------------------------------------------------

@@ -35,7 +35,9 @@ def attempt(client: Client, username: str = "demo", password: str = "demo") -> A
     return client.get("/pingone/callback/", answer.params)
 
 
-def test_a_new_users_username_is_the_email_claim_and_stays_so(client: Client, email_user_standin: PingOneStandIn) -> None:
+def test_a_new_users_username_is_the_email_claim_and_stays_so(
+    client: Client, email_user_standin: PingOneStandIn
+) -> None:
     assert get_user_model() is EmailUser  # this suite's settings
     assert attempt(client).status_code == 302
     user = PingOneIdentity.objects.get(subject=DEMO_SUB).user
@@ -51,7 +53,9 @@ def test_a_new_users_username_is_the_email_claim_and_stays_so(client: Client, em
     assert (user.email, user.first_name) == ("demo@example.com", "Dee")
 
 
-def test_the_email_domain_is_lower_cased_as_normalize_email_does(client: Client, email_user_standin: PingOneStandIn) -> None:
+def test_the_email_domain_is_lower_cased_as_normalize_email_does(
+    client: Client, email_user_standin: PingOneStandIn
+) -> None:
     email_user_standin.add_user("sam", "sam-pw-123", claims={"email": "Sam@Example.COM", "preferred_username": "sam"})
     assert attempt(client, "sam", "sam-pw-123").status_code == 302
     assert EmailUser.objects.get().email == "Sam@example.com"
@@ -83,7 +87,9 @@ def test_a_local_user_with_that_email_in_other_letters_is_a_conflict_too(
     assert EmailUser.objects.count() == 1
 
 
-def test_an_unverified_email_is_not_linked_but_refused(client: Client, email_user_standin: PingOneStandIn, settings: Any) -> None:
+def test_an_unverified_email_is_not_linked_but_refused(
+    client: Client, email_user_standin: PingOneStandIn, settings: Any
+) -> None:
     EmailUser.objects.create_user("eve@example.com", "pw")
     email_user_standin.add_user("eve", "eve-pw-12", claims={"email": "eve@example.com", "email_verified": False})
     configure(settings, email_user_standin, LINK_BY_VERIFIED_EMAIL=True)
@@ -91,7 +97,9 @@ def test_an_unverified_email_is_not_linked_but_refused(client: Client, email_use
     assert not PingOneIdentity.objects.exists()
 
 
-def test_a_first_sign_on_without_an_email_is_refused_plainly(client: Client, email_user_standin: PingOneStandIn) -> None:
+def test_a_first_sign_on_without_an_email_is_refused_plainly(
+    client: Client, email_user_standin: PingOneStandIn
+) -> None:
     email_user_standin.add_user("nomail", "nomail-pw-1", claims={"preferred_username": "nomail"})
     response = attempt(client, "nomail", "nomail-pw-1")
     assert response.status_code == 403

@@ -1,0 +1,300 @@
+"""One set of flow pages: the view base shared by the embedded sign-on (``embedded.py``) and transaction
+approval (``approval.py``), which both drive a PingOne flow (``pi.flow``) from the site's own pages.
+
+**The flow's ``_links`` drive each step.** The flow's status picks the page (``FlowPage``: a template and the
+actions it can answer with); the page offers, and the view ever posts, only the actions that are in the flow's
+``_links`` at that moment. A page with none of its actions on offer is not shown (``no_page``: the sign-on
+falls back to PingOne's hosted page, logged once per status). The shared step pages (``flow/*.html``, framed by
+each side's base template) are: choose a device (``DEVICE_SELECTION_REQUIRED``), type a one-time code
+(``OTP_REQUIRED``), wait for a push (``PUSH_CONFIRMATION_REQUIRED``) and a timed-out push (try again).
+
+A push is waited for by showing the page again (``<meta http-equiv="refresh">``, no script: it works under a
+strict CSP and without JavaScript) every ``PUSH_REFRESH_SECONDS``; each showing may look at the flow, but the
+server asks PingOne at most once per ``POLL_INTERVAL`` seconds per flow, whatever the browser sends (the
+session's record, and an atomic ``add`` in the alias's cache across workers).
+
+Every refusal is a ``SignOnError`` page (4xx): an action the flow does not offer now, a form answering a status
+the flow is not in, a device that is not among the flow's, a field missing or too long, another session's state.
+PingOne's flow id and cookies never reach the browser; passwords and codes are never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from typing import Any, Generic, NamedTuple, TypeVar
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.decorators.debug import sensitive_variables
+
+from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.errors import SignOnError
+from django_pingone_authorize.pages import failure_response, protect_page
+from django_pingone_authorize.provider import flows_api, shared_cache
+from django_pingone_authorize.provider.flows_api import Flow, StepAnswer
+from django_pingone_authorize.sign_on.pending_store import PendingAuthorization
+
+logger = logging.getLogger("django_pingone_authorize")
+
+COMPLETED = "COMPLETED"
+FAILED = "FAILED"
+PUSH = "PUSH_CONFIRMATION_REQUIRED"
+PUSH_TIMED_OUT = "PUSH_CONFIRMATION_TIMED_OUT"
+DEVICE_SELECT = "device.select"
+# Seconds between two showings of the push page (its meta refresh), and the least time between two looks
+# at PingOne for one flow, whatever the browser does.
+PUSH_REFRESH_SECONDS = 3
+POLL_INTERVAL = 2
+MAX_FIELD_LENGTH = 1024
+# What the forms may carry that must stay out of error reports.
+SENSITIVE_FIELDS = ("password", "current_password", "new_password", "otp", "verification_code")
+
+# Each action's body: form field -> PingOne's field (``device.select`` is built in ``step_fields``).
+ACTION_FIELDS: dict[str, dict[str, str]] = {
+    "usernamePassword.check": {"username": "username", "password": "password"},
+    "user.lookup": {"username": "username"},
+    "password.reset": {"current_password": "currentPassword", "new_password": "newPassword"},
+    "otp.check": {"otp": "otp"},
+    "user.verify": {"verification_code": "verificationCode"},
+    "user.sendVerificationCode": {},
+    DEVICE_SELECT: {"device": "device"},
+}
+
+
+class FlowPage(NamedTuple):
+    """The page a status is shown on, and the actions it can answer with (each only when the flow offers it).
+    ``always``: shown even when none of them is on offer (a push wait, the external identity provider page)."""
+
+    template: str
+    actions: tuple[str, ...]
+    always: bool = False
+
+
+STEP_TEMPLATES = "django_pingone_authorize/flow/"
+# The pages both sides show (MFA inside a sign-on and a transaction approval's steps).
+STEP_PAGES = {
+    "DEVICE_SELECTION_REQUIRED": FlowPage(STEP_TEMPLATES + "device_selection.html", (DEVICE_SELECT,)),
+    "OTP_REQUIRED": FlowPage(STEP_TEMPLATES + "one_time_code.html", ("otp.check", DEVICE_SELECT)),
+    PUSH: FlowPage(STEP_TEMPLATES + "push.html", (DEVICE_SELECT,), always=True),
+    PUSH_TIMED_OUT: FlowPage(STEP_TEMPLATES + "timed_out.html", (DEVICE_SELECT,), always=True),
+}
+
+_logged_statuses: set[str] = set()
+
+
+def log_no_page(status: str, what: str) -> None:
+    """A status without a page here is logged once per status (per process), not at every showing."""
+    if status not in _logged_statuses:
+        _logged_statuses.add(status)
+        logger.warning("PingOne flow status %s has no page here; %s", status[:64], what)
+
+
+def now() -> float:
+    """The flow pages' clock (one seam for tests)."""
+    return time.time()
+
+
+_Entry = TypeVar("_Entry", bound=PendingAuthorization)
+
+
+class FlowPagesView(View, Generic[_Entry]):
+    """GET shows the step the flow waits for (a push wait looks at PingOne, throttled); POST answers it with one
+    of the actions the flow offers, checks a push now (``check``) or cancels. Subclasses say where entries live
+    (``pending``, ``save``, ``forget``), what frames the pages, and how the flow ends (``finish``, ``failed``)."""
+
+    http_method_names = ["get", "post"]
+    pages: dict[str, FlowPage] = STEP_PAGES
+    frame_template = ""
+    # Where the visitor came from, once the entry is known: the error page links there.
+    back_url: str | None = None
+
+    # -- what each side says ---------------------------------------------------------------------------
+
+    def pending(self, request: HttpRequest, state: str) -> tuple[_Entry | None, AliasConfig | None]:
+        raise NotImplementedError
+
+    def save(self, request: HttpRequest, entry: _Entry) -> None:
+        raise NotImplementedError
+
+    def forget(self, request: HttpRequest, entry: _Entry) -> None:
+        raise NotImplementedError
+
+    def page_url(self, entry: _Entry) -> str:
+        raise NotImplementedError
+
+    def unknown(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError
+
+    def cancelled(self) -> SignOnError:
+        raise NotImplementedError
+
+    def expired(self, request: HttpRequest, config: AliasConfig, entry: _Entry) -> HttpResponse:
+        raise NotImplementedError
+
+    def finish(self, request: HttpRequest, config: AliasConfig, entry: _Entry) -> HttpResponse:
+        raise NotImplementedError
+
+    def failed(self, request: HttpRequest, config: AliasConfig, entry: _Entry) -> HttpResponse:
+        raise NotImplementedError
+
+    def no_page(self, request: HttpRequest, config: AliasConfig, entry: _Entry, status: int) -> HttpResponse:
+        raise NotImplementedError
+
+    def extra_context(self, config: AliasConfig, entry: _Entry) -> dict[str, Any]:
+        return {}
+
+    def refused(self, entry: _Entry, fields: dict[str, Any]) -> None:
+        """A refused step: what to keep of the answer for the form shown again (nothing by default)."""
+
+    def failure(self, request: HttpRequest, error: SignOnError, alias: str | None) -> HttpResponse:
+        return failure_response(request, error, alias, back_url=self.back_url)
+
+    # -- the requests ----------------------------------------------------------------------------------
+
+    def get(self, request: HttpRequest, state: str) -> HttpResponse:
+        entry, config = self.pending(request, state)
+        if entry is None or config is None or entry.flow is None:
+            return self.unknown(request)
+        try:
+            if entry.flow.status == PUSH:
+                return self.poll(request, config, entry)
+            return self.show(request, config, entry)
+        except SignOnError as error:
+            return self.failure(request, error, config.alias)
+
+    @sensitive_variables("fields")
+    def post(self, request: HttpRequest, state: str) -> HttpResponse:
+        entry, config = self.pending(request, state)
+        if entry is None or config is None or entry.flow is None:
+            return self.unknown(request)
+        flow, action = entry.flow, request.POST.get("action", "")
+        try:
+            if action == "cancel":
+                self.forget(request, entry)
+                raise self.cancelled()
+            answered = request.POST.get("status")
+            if answered is not None and answered != flow.status:
+                logger.info("A flow page answered status %r, not the flow's (alias %s)", answered[:64], config.alias)
+                raise SignOnError("flow_bad_action", _("That step is not the one under way. Please try again."))
+            if action == "check" and flow.status == PUSH:
+                return self.poll(request, config, entry)
+            if not self.answerable(flow, action):
+                raise SignOnError("flow_bad_action", _("That step is not the one under way. Please try again."))
+            fields = self.step_fields(request, flow, action)
+            step = flows_api.post_action(config, flow, action, fields, entry.flow_cookies)
+            return self.after(request, config, entry, step, action, fields)
+        except SignOnError as error:
+            return self.failure(request, error, config.alias)
+
+    # -- the steps -------------------------------------------------------------------------------------
+
+    def page_for(self, flow: Flow) -> FlowPage | None:
+        """The page of the flow's status, when it can be shown (one of its actions on offer, or ``always``)."""
+        page = self.pages.get(flow.status)
+        if page is None or not (page.always or any(flow.offers(action) for action in page.actions)):
+            return None
+        return page
+
+    def answerable(self, flow: Flow, action: str) -> bool:
+        """Whether the browser may answer with ``action``: the status's page offers it and so does the flow."""
+        page = self.page_for(flow)
+        return page is not None and action in page.actions and action in ACTION_FIELDS and flow.offers(action)
+
+    @sensitive_variables("fields", "values")
+    def step_fields(self, request: HttpRequest, flow: Flow, action: str) -> dict[str, Any]:
+        """The action's body from the form: each field once, filled in, not too long; a device among the flow's."""
+        fields: dict[str, Any] = {}
+        for form_name, api_name in ACTION_FIELDS[action].items():
+            values = request.POST.getlist(form_name)
+            if len(values) != 1 or not values[0] or len(values[0]) > MAX_FIELD_LENGTH:
+                raise SignOnError("flow_bad_input", _("Please fill in every field."))
+            fields[api_name] = values[0]
+        if action == DEVICE_SELECT:
+            if fields["device"] not in {device.id for device in flow.devices}:
+                logger.info("A flow page chose a device the flow does not list")
+                raise SignOnError("flow_bad_input", _("Please choose one of your devices."))
+            fields = {"device": {"id": fields["device"]}}
+        return fields
+
+    def show(self, request: HttpRequest, config: AliasConfig, entry: _Entry, status: int = 200) -> HttpResponse:
+        flow = entry.flow
+        assert flow is not None  # only entries with a flow get here
+        page = self.page_for(flow)
+        if page is None:
+            return self.no_page(request, config, entry, status)
+        context = {
+            "frame": self.frame_template,
+            "flow": flow,
+            "devices": flow.devices,
+            # The actions this page offers now: each form and button only when the flow has its link.
+            "offers": [action for action in page.actions if flow.offers(action)],
+            "alias": config.alias,
+            "message": entry.message,
+            "action_url": self.page_url(entry),
+            "refresh_seconds": PUSH_REFRESH_SECONDS,
+            **self.extra_context(config, entry),
+        }
+        response = render(request, page.template, context, status=status)
+        # The forms post back here: ``same-origin`` keeps the URL (the state) from other sites while Chromium
+        # still sends a real ``Origin`` that Django's CSRF check accepts (``no-referrer`` gives ``Origin: null``).
+        protect_page(response, referrer_policy="same-origin")
+        return response
+
+    @sensitive_variables()  # PingOne's cookie
+    def poll(self, request: HttpRequest, config: AliasConfig, entry: _Entry) -> HttpResponse:
+        """A look at a push: still waiting (the page again), or where the flow went. PingOne is asked at most
+        once per ``POLL_INTERVAL`` per flow; a look sooner shows the page as it was."""
+        flow = entry.flow
+        assert flow is not None
+        moment = now()
+        if moment - entry.polled_at < POLL_INTERVAL or not self._first_look(config, flow):
+            return self.show(request, config, entry)
+        entry.polled_at = moment
+        step = flows_api.poll(config, flow, entry.flow_cookies)
+        if step.flow is not None and step.flow.status == PUSH:
+            entry.flow, entry.flow_cookies = step.flow, step.cookies
+            self.save(request, entry)
+            return self.show(request, config, entry)
+        return self.after(request, config, entry, step, "poll", {})
+
+    def _first_look(self, config: AliasConfig, flow: Flow) -> bool:
+        """The first look at this flow in ``POLL_INTERVAL`` across workers (an atomic cache ``add``); a cache
+        that cannot answer leaves the session's record to decide alone."""
+        key = "pingone:flow-poll:" + hashlib.sha256(flow.id.encode("ascii", "replace")).hexdigest()
+        return shared_cache.add(config.CACHE, key, True, timeout=POLL_INTERVAL) is not False
+
+    @sensitive_variables()  # the password or code, PingOne's cookie
+    def after(
+        self,
+        request: HttpRequest,
+        config: AliasConfig,
+        entry: _Entry,
+        step: StepAnswer,
+        action: str,
+        fields: dict[str, Any],
+    ) -> HttpResponse:
+        """Go where PingOne's answer says: the same step again with its message, the next step, or the end.
+        A refusal is never retried here: the visitor sees PingOne's message (a wrong code, a lockout)."""
+        entry.flow_cookies = step.cookies
+        if step.expired:
+            return self.expired(request, config, entry)
+        if step.flow is None:
+            logger.info("PingOne refused the %s step (alias %s)", action, config.alias)
+            entry.message = step.refused
+            self.refused(entry, fields)
+            self.save(request, entry)
+            return self.show(request, config, entry, status=401 if step.status_code == 401 else 400)
+        return self.advance(request, config, entry, step.flow)
+
+    def advance(self, request: HttpRequest, config: AliasConfig, entry: _Entry, flow: Flow) -> HttpResponse:
+        entry.flow, entry.message = flow, ""
+        if flow.status == COMPLETED:
+            return self.finish(request, config, entry)
+        if flow.status == FAILED:
+            return self.failed(request, config, entry)
+        self.save(request, entry)
+        return HttpResponseRedirect(self.page_url(entry))  # post/redirect/get
