@@ -138,14 +138,18 @@ class AliasConfig:
     # Protecting an API with PingOne access tokens (access_tokens.py). API_AUDIENCE: the custom resource's
     # audience(s) a token must carry; API_INTROSPECT: False (validate JWTs locally, no call), "opaque" (introspect
     # only tokens that are not JWTs) or True (introspect every token); API_REQUIRE_TYP: refuse a JWT without
-    # RFC 9068's typ "at+jwt"; API_INTROSPECTION_MAX_CACHE: seconds an introspection answer may be reused;
+    # RFC 9068's typ "at+jwt" (True), never (False), or "auto": once a token of the issuer has shown it;
+    # API_INTROSPECTION_MAX_CACHE: seconds an introspection answer may be reused;
     # API_CLIENT_ID/API_CLIENT_SECRET: the resource's introspection credentials ("" = the application's).
     API_AUDIENCE: tuple[str, ...] = field(default=())
     API_INTROSPECT: bool | str = field(default=False)
-    API_REQUIRE_TYP: bool = field(default=True)
+    API_REQUIRE_TYP: bool | str = field(default="auto")
     API_INTROSPECTION_MAX_CACHE: int = field(default=60)
     API_CLIENT_ID: str = field(default="")
     API_CLIENT_SECRET: str = field(default="", repr=False)
+    # How the resource authenticates at introspection (PingOne's introspectEndpointAuthMethod): one of
+    # TOKEN_ENDPOINT_AUTH_METHODS; None: client_secret_basic with API_CLIENT_ID, else TOKEN_ENDPOINT_AUTH_METHOD.
+    API_INTROSPECTION_AUTH_METHOD: str | None = field(default=None)
     # The Django admin's login page (admin_login.py): False, True (also offer this alias's sign-on button) or
     # "only" (only the button: the admin's password login is refused).
     ADMIN_LOGIN: bool | str = field(default=False)

@@ -25,9 +25,9 @@ from django.utils.translation import gettext_lazy as _
 
 from django_pingone_authorize.conf import DEFAULT_ALIAS, SETTING_NAME, AliasConfig, get_alias
 from django_pingone_authorize.errors import ProviderError
-from django_pingone_authorize.provider import client_auth, shared_cache
+from django_pingone_authorize.provider import shared_cache
 from django_pingone_authorize.provider.discovery import get_metadata
-from django_pingone_authorize.provider.http import request_json
+from django_pingone_authorize.provider.token_endpoint import post_authenticated
 
 logger = logging.getLogger(__name__)
 
@@ -121,16 +121,7 @@ def _fetch(config: AliasConfig, key: str, scopes: tuple[str, ...]) -> str:
     data = {"grant_type": "client_credentials"}
     if scopes:
         data["scope"] = " ".join(scopes)
-    headers: dict[str, str] = {}
-    client_auth.authenticate(config, data, headers, audience=metadata.token_endpoint)
-    body, _response = request_json(
-        "POST",
-        metadata.token_endpoint,
-        timeout=config.TIMEOUT,
-        what="client credentials request",
-        data=data,
-        headers=headers,
-    )
+    body = post_authenticated(config, metadata.token_endpoint, data, what="client credentials request")
     token = body.get("access_token")
     if not isinstance(token, str) or not token or not (token.isascii() and token.isprintable()) or " " in token:
         raise ProviderError("token_no_access_token", _("The identity provider did not send a usable access token."))

@@ -123,11 +123,11 @@ def complete_approval(request: HttpRequest, config: AliasConfig, approval: Pendi
 def _first_use(approval: PendingApproval) -> bool:
     """Whether this is the approval's first use across every worker: two requests of one session, each with
     its own copy of the session, would otherwise both find it. An atomic ``add`` in the alias's cache; a cache
-    that cannot answer leaves the session's record to decide alone (logged by ``shared_cache``)."""
+    that cannot answer refuses the approval (fail closed: the user asks again; logged by ``shared_cache``)."""
     try:
         config = get_alias(approval.alias)
     except ImproperlyConfigured:
         return False
     key = "pingone:approval-used:" + hashlib.sha256(approval.state.encode("ascii", "replace")).hexdigest()
     added = shared_cache.add(config.CACHE, key, True, timeout=max(config.APPROVAL_TTL, 1) + config.LEEWAY)
-    return added is not False
+    return added is True

@@ -15,10 +15,10 @@ Failures are logged and counted, never raised: the Django sessions end whatever 
 
 from __future__ import annotations
 
-import base64
 import logging
+from dataclasses import replace
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
@@ -27,6 +27,7 @@ from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import ProviderError
 from django_pingone_authorize.provider.discovery import get_metadata
 from django_pingone_authorize.provider.http import request_json
+from django_pingone_authorize.provider.token_endpoint import post_authenticated
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +50,15 @@ def has_worker(config: AliasConfig) -> bool:
 
 @sensitive_variables()
 def _worker_token(config: AliasConfig) -> str:
-    # client_secret_basic (RFC 6749 §2.3.1: each part form-urlencoded first), the worker's own credentials.
-    raw = f"{quote_plus(config.WORKER_CLIENT_ID)}:{quote_plus(config.WORKER_CLIENT_SECRET)}"
-    body, _response = request_json(
-        "POST",
-        get_metadata(config).token_endpoint,
-        timeout=config.TIMEOUT,
-        what="worker token request",
-        data={"grant_type": "client_credentials"},
-        headers={"Authorization": "Basic " + base64.b64encode(raw.encode()).decode("ascii")},
+    # client_secret_basic with the worker's own credentials (the worker application's default method).
+    worker = replace(
+        config,
+        CLIENT_ID=config.WORKER_CLIENT_ID,
+        CLIENT_SECRET=config.WORKER_CLIENT_SECRET,
+        TOKEN_ENDPOINT_AUTH_METHOD="client_secret_basic",  # noqa: S106 -- a method name
+    )
+    body = post_authenticated(
+        worker, get_metadata(config).token_endpoint, {"grant_type": "client_credentials"}, what="worker token request"
     )
     token = body.get("access_token")
     if not isinstance(token, str) or not token:

@@ -13,9 +13,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import ProviderError
-from django_pingone_authorize.provider import client_auth
 from django_pingone_authorize.provider.discovery import get_metadata
-from django_pingone_authorize.provider.http import request_json
+from django_pingone_authorize.provider.token_endpoint import post_authenticated
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +32,8 @@ def revoke(config: AliasConfig, token: str, token_type_hint: str) -> bool:
     """Revoke one token; whether PingOne said so (200). Never raises."""
     endpoint = revocation_endpoint(config)
     data = {"token": token, "token_type_hint": token_type_hint}
-    headers: dict[str, str] = {}
-    client_auth.authenticate(config, data, headers, audience=endpoint)
     try:
-        request_json("POST", endpoint, timeout=config.TIMEOUT, what="token revocation", data=data, headers=headers)
+        post_authenticated(config, endpoint, data, what="token revocation")
     except ProviderError as error:
         if error.reason == "provider_bad_response":
             return True  # RFC 7009 §2.2: a 200 with an empty body is the answer; client.py wants JSON
