@@ -45,7 +45,8 @@ def consume_approval(
     """The approval of exactly these details for the signed-on user in this session, consumed; else None.
 
     None when nothing was approved, when another amount or recipient was, when it was for another user, when
-    it expired (APPROVAL_TTL) or was already used."""
+    the ID token's ``acr`` is not one of the policies the approval asked for, when it expired (APPROVAL_TTL) or
+    was already used."""
     try:
         digest = Transaction.of(template, variant, variables).digest
     except (ImproperlyConfigured, SignOnError):
@@ -60,6 +61,8 @@ def consume_approval(
             continue
         if not constant_time_compare(approval.digest, digest) or approval.user_id != str(user.pk):
             continue
+        if approval.acr_values and approval.acr not in approval.acr_values:
+            continue  # PingOne applied another policy than the one this approval asked for
         del entries[state]  # single use
         request.session[SESSION_KEY] = entries
         if not _first_use(approval):

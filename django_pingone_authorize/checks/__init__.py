@@ -27,6 +27,7 @@ from django_pingone_authorize.checks.api import (
     check_token_middleware_order,
 )
 from django_pingone_authorize.checks.approval import (
+    check_approval_policies,
     check_transaction_approval,
     check_transaction_approval_options,
 )
@@ -151,6 +152,7 @@ __all__ = [
     "check_api_introspection_max_cache",
     "check_api_require_typ",
     "check_api_settings",
+    "check_approval_policies",
     "check_auth_path_is_a_url",
     "check_auth_path_is_not_the_issuer",
     "check_auth_path_uses_https",
