@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import ImproperlyConfigured
 from django.views.decorators.debug import sensitive_variables
 
-from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.conf import AliasConfig, get_alias
 from django_pingone_authorize.errors import ProviderError
 from django_pingone_authorize.provider.discovery import get_metadata
 from django_pingone_authorize.provider.token_endpoint import post_authenticated
+from django_pingone_authorize.sessions import token_store
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +52,23 @@ def revoke_all(config: AliasConfig, *, refresh_token: str | None, access_token: 
         revoke(config, refresh_token, "refresh_token")
     if access_token:
         revoke(config, access_token, "access_token")
+
+
+@sensitive_variables("record", "token_set")
+def revoke_session_tokens(session: SessionBase) -> None:
+    """At logout: revoke the newest refresh and access token of ``session`` (another request may have rotated
+    them) before the session that holds them goes (``REVOKE_ON_LOGOUT``), and forget the cache copy."""
+    record = token_store.get_tokens(session)
+    alias = record.get("alias")
+    if not isinstance(alias, str):
+        return
+    try:
+        config = get_alias(alias)
+    except ImproperlyConfigured:
+        return
+    token_set = token_store.newest(config, session)
+    if token_set is None:
+        return
+    if config.REVOKE_ON_LOGOUT:
+        revoke_all(config, refresh_token=token_set.refresh_token, access_token=token_set.access_token)
+    token_store.forget(config, token_set.set_id)

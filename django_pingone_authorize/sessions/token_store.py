@@ -143,6 +143,20 @@ def in_cache(config: AliasConfig, set_id: str) -> TokenSet | None:
     return token_set if token_set is not None and token_set.set_id == set_id else None
 
 
+def at_cache_key(config: AliasConfig, key: str, session: SessionBase | None = None) -> TokenSet | None:
+    """The newest copy of the token set at ``key`` (``token_cache_key``, as the session index keeps it): the
+    cache's or, when given, ``session``'s (another browser's session, about to end)."""
+    shared = _from_dict(token_encryption.decrypt(shared_cache.get(config.CACHE, key)))
+    if shared is not None and cache_key(shared.set_id) != key:
+        shared = None
+    mine = in_session(session) if session is not None else None
+    if mine is not None and cache_key(mine.set_id) != key:
+        mine = None
+    if shared is None or (mine is not None and mine.generation > shared.generation):
+        return mine
+    return shared
+
+
 def newest(config: AliasConfig, session: SessionBase) -> TokenSet | None:
     """The newest copy of the session's token set, this request's or the cache's; a newer cache copy is
     written into this request's session."""
