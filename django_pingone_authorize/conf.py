@@ -118,7 +118,12 @@ class AliasConfig:
     # Logout: revoke the refresh and access tokens at /as/revoke first (RFC 7009); sign off through
     # /as/idpSignoff (also ends the session at an external identity provider) instead of /as/signoff.
     REVOKE_ON_LOGOUT: bool = field(default=True)
+    # /as/idpSignoff needs the application's idpSignoff setting turned on in PingOne.
     IDP_SIGNOFF: bool = field(default=False)
+    # OpenID Connect front- and back-channel logout (pingone:frontchannel_logout, pingone:backchannel_logout) for
+    # this alias's provider. PingOne's applications have no such URIs (PingOne never calls them): off, the
+    # endpoints answer 404; turn it on for another OpenID provider that calls them.
+    CHANNEL_LOGOUT: bool = field(default=False)
     # SessionCheckMiddleware: seconds after which a signed-on request asks PingOne (by a refresh) whether the
     # user's PingOne session still lives; None: never.
     SESSION_CHECK_INTERVAL: int | None = field(default=None)

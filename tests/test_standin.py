@@ -1036,8 +1036,12 @@ def test_userinfo(pingone_standin: PingOneStandIn, http: requests.Session) -> No
 
 
 def test_revoke(pingone_standin: PingOneStandIn, http: requests.Session) -> None:
+    # PingOne revokes tokens of custom resources only (tests/test_standin_pingone_fit.py: the refusals).
+    pingone_standin.add_resource("https://orders.example.com", ["orders:read"])
     pkce = Pkce()
-    access_token = exchange(pingone_standin, code_for(pingone_standin, http, pkce), pkce).json()["access_token"]
+    params = {**authorize_params(pkce), "scope": "openid orders:read"}
+    code = sign_on(http, pingone_standin.authorize_url("demo-client", **params)).params["code"]
+    access_token = exchange(pingone_standin, code, pkce).json()["access_token"]
     revoked = requests.post(
         pingone_standin.revocation_endpoint, data={"token": access_token}, auth=("demo-client", "demo-secret"), timeout=5
     )

@@ -53,6 +53,7 @@ BOOLEANS = (
     "SIGNOFF",
     "REVOKE_ON_LOGOUT",
     "IDP_SIGNOFF",
+    "CHANNEL_LOGOUT",
 )
 
 

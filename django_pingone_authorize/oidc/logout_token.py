@@ -62,14 +62,15 @@ def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _aliases_for(issuer: object) -> list[AliasConfig]:
-    """The configured aliases whose issuer is the token's (its own claim: only a lookup, verified below)."""
+    """The aliases with ``CHANNEL_LOGOUT`` whose issuer is the token's (its own claim: only a lookup, verified
+    below)."""
     found = []
     for name in aliases():
         try:
             config = get_alias(name)
         except ImproperlyConfigured:
             continue
-        if isinstance(issuer, str) and config.issuer == issuer:
+        if config.CHANNEL_LOGOUT and isinstance(issuer, str) and config.issuer == issuer:
             found.append(config)
     return found
 

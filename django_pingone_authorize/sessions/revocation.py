@@ -1,7 +1,9 @@
 """Token revocation at logout (RFC 7009): the refresh token, then the access token, at PingOne's ``/as/revoke``.
 
 Revoking the refresh token first matters: PingOne (like RFC 7009 §2.1 allows) then also ends the access tokens
-issued from it. A failure is logged (without the token) and the logout goes on: the user asked to leave, and
+issued from it. PingOne refuses tokens for its own API (an access token of a sign-on that asked only OpenID
+scopes) and tokens without ``sid`` (client credentials): a refusal is logged, never a failed logout.
+A failure is logged (without the token) and the logout goes on: the user asked to leave, and
 the sign-off that follows ends the PingOne session anyway.
 """
 
@@ -40,7 +42,14 @@ def revoke(config: AliasConfig, token: str, token_type_hint: str) -> bool:
     except ProviderError as error:
         if error.reason == "provider_bad_response":
             return True  # RFC 7009 §2.2: a 200 with an empty body is the answer; client.py wants JSON
-        logger.warning("PingOne token revocation failed (alias %s): %s", config.alias, error.reason)
+        if error.reason == "provider_refused":
+            # PingOne revokes only tokens of custom resources that belong to a session (sid): an access token
+            # for PingOne's own API is refused (revoking the refresh token ended it already). Not a failure.
+            logger.info(
+                "PingOne refused to revoke a %s (alias %s): %s", token_type_hint, config.alias, error.error or "refused"
+            )
+        else:
+            logger.warning("PingOne token revocation failed (alias %s): %s", config.alias, error.reason)
         return False
     return True
 

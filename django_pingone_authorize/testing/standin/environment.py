@@ -134,11 +134,9 @@ class Environment:
             self.refresh_tokens: dict[str, IssuedToken] = {}
             self.token_claims: dict[str, dict[str, Any]] = {}  # access token -> what introspection tells
             self.assertion_ids: dict[tuple[str, str], float] = {}  # (client_id, jti) -> until
-            # session_lifecycle.py: token -> family; used refresh token -> family; front-channel logout.
+            # session_lifecycle.py: token -> family; used refresh token -> family.
             self.token_families: dict[str, str] = {}
             self.used_refresh_tokens: dict[str, str] = {}
-            self.frontchannel_logout_uris: dict[str, str] = {}  # client_id -> URI
-            self.frontchannel_logouts: list[str] = []  # the URLs PingOne's iframes would have loaded
             # Transaction approval: users' MFA devices, pushes sent, approval flows, every pi.remoteIp received.
             self.devices: dict[str, Device] = {}
             self.pushes: dict[str, Push] = {}  # flow id -> push
@@ -237,15 +235,6 @@ class Environment:
                 request_object_required=request_object_required,
                 name=name,
             )
-
-    def set_frontchannel_logout_uri(self, client_id: str, uri: str | None) -> None:
-        """The application's front-channel logout URI (None: none); a sign-off then appends the URL it would load
-        (with ``iss`` and ``sid``) to ``frontchannel_logouts``."""
-        with self.lock:
-            if uri is None:
-                self.frontchannel_logout_uris.pop(client_id, None)
-            else:
-                self.frontchannel_logout_uris[client_id] = uri
 
     def add_user(
         self,
