@@ -39,6 +39,9 @@ TOKEN_ENDPOINT_AUTH_METHODS = (
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 RSA_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
 ASYMMETRIC_ALGORITHMS = (*RSA_ALGORITHMS, "ES256", "ES384", "ES512")
+# What PingOne accepts: request objects HS256/384/512 or RS256/384/512; private_key_jwt assertions RS* or ES*.
+REQUEST_OBJECT_ALGORITHMS = (*HMAC_ALGORITHMS, "RS256", "RS384", "RS512")
+PRIVATE_KEY_JWT_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
 # Parameters a caller may set per request (``?prompt=login`` on the login URL, or the template tag).
 # Anything outside this list is ignored; the alias's REQUEST_PARAMS narrows it further.
 PER_REQUEST_PARAMS = ("prompt", "max_age", "acr_values", "login_hint", "login_hint_token")
@@ -81,8 +84,8 @@ class AliasConfig:
     ALLOWED_ACR_VALUES: tuple[str, ...] = field(default=())
     # Which of PER_REQUEST_PARAMS a request may set (validated); () allows none.
     REQUEST_PARAMS: tuple[str, ...] = field(default=("prompt", "max_age", "acr_values", "login_hint"))
-    # Send the authorize parameters as a signed request object: None, an HS* algorithm (client secret)
-    # or an RS*/PS*/ES* algorithm (PRIVATE_KEY).
+    # Send the authorize parameters as a signed request object: None, HS256/384/512 (client secret) or
+    # RS256/384/512 (PRIVATE_KEY): what PingOne accepts.
     REQUEST_OBJECT_ALGORITHM: str | None = field(default=None)
     # Push the authorize parameters to /as/par first and send only the request_uri.
     USE_PAR: bool = field(default=False)

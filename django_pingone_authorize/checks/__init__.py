@@ -3,10 +3,10 @@ around it) is an Error or Warning with its own id (``pingone.E001``...) and a hi
 
 One small function per fault, in a module per group of ids: ``options.py`` (the aliases as a whole; its
 ``check_settings`` is what Django runs), ``connection.py``, ``project.py``, ``requirements.py``, ``api.py``,
-``approval.py``, ``admin.py``; ``environment.py`` asks the live environment (``manage.py pingone_check``). Each
-check is given an alias's options as written and as ``conf.normalise`` puts them (the values ``get_alias``
-uses). The README's "Check ids" table lists every id (``tests/test_checks.py`` holds the two together). Ids are
-never reused for another fault.
+``approval.py``, ``admin.py``, ``sessions.py``; ``environment.py`` asks the live environment (``manage.py
+pingone_check``). Each check is given an alias's options as written and as ``conf.normalise`` puts them (the values
+``get_alias`` uses). The README's "Check ids" table lists every id (``tests/test_checks.py`` holds the two
+together). Ids are never reused for another fault.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from django_pingone_authorize.checks.admin import (
     check_admin_and_groups,
     check_admin_and_groups_settings,
+    check_admin_login_view,
 )
 from django_pingone_authorize.checks.api import (
     API_CHECKS,
@@ -110,6 +111,7 @@ from django_pingone_authorize.checks.requirements import (
     check_prompt,
     check_sign_on_requirements,
 )
+from django_pingone_authorize.checks.sessions import check_management_api, check_session_settings
 
 __all__ = [
     "ALIAS_CHECKS",
@@ -142,6 +144,7 @@ __all__ = [
     "check_acr_values",
     "check_admin_and_groups",
     "check_admin_and_groups_settings",
+    "check_admin_login_view",
     "check_alias",
     "check_aliases",
     "check_allowed_acr_values",
@@ -167,6 +170,7 @@ __all__ = [
     "check_env_id_for_regional_host",
     "check_env_id_format",
     "check_id_token_algorithms",
+    "check_management_api",
     "check_max_age",
     "check_method",
     "check_positive_numbers",
@@ -185,6 +189,7 @@ __all__ = [
     "check_session_check_middleware",
     "check_session_engine",
     "check_session_middleware",
+    "check_session_settings",
     "check_settings",
     "check_sign_on_requirements",
     "check_timeout_is_short",

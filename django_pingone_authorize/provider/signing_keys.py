@@ -157,12 +157,13 @@ def _visible(config: AliasConfig, jwks_uri: str, source: _Source) -> _Held | Non
 
 def _stale(config: AliasConfig, jwks_uri: str, source: _Source, error: ProviderError) -> _Held | None:
     """Stale-if-error: the newest set seen (the cache's, or this process's own copy), past ``CACHE_TTL`` but
-    within ``stale_if_error.STALE_SECONDS`` of it, when the refresh failed because PingOne cannot be reached."""
+    within ``stale_if_error.STALE_KEYS_SECONDS`` (one hour) of it, when the refresh failed because PingOne cannot
+    be reached. Bounded tighter than the discovery document's day: a withdrawn key must stop being trusted."""
     held = source.held  # ``_visible`` put the cache's set here, fresh or not
     if held is None or not stale_if_error.unreachable(error):
         return None
     age = time.time() - held.fetched_at
-    if age >= config.CACHE_TTL + stale_if_error.STALE_SECONDS:
+    if age >= config.CACHE_TTL + stale_if_error.STALE_KEYS_SECONDS:
         return None
     stale_if_error.served_stale("signing keys", jwks_uri, error, age)
     return held
@@ -179,7 +180,7 @@ def _fetch(config: AliasConfig, jwks_uri: str, source: _Source) -> _Held:
         config.CACHE,
         cache_key("jwks", jwks_uri),
         {"at": held.fetched_at, "jwks": document},
-        config.CACHE_TTL + stale_if_error.STALE_SECONDS,  # fresh for CACHE_TTL (``_visible``), then stale
+        config.CACHE_TTL + stale_if_error.STALE_KEYS_SECONDS,  # fresh for CACHE_TTL (``_visible``), then stale
     )
     source.held = held
     logger.info("Fetched PingOne signing keys from %s (%d keys)", jwks_uri, len(held.keys))

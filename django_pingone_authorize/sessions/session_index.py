@@ -31,8 +31,8 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.models import PingOneSession
+from django_pingone_authorize.provider import encryption as token_encryption
 from django_pingone_authorize.provider import shared_cache
-from django_pingone_authorize.sessions import encryption as token_encryption
 from django_pingone_authorize.sessions import revocation, token_store
 
 logger = logging.getLogger(__name__)

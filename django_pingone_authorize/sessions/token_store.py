@@ -34,9 +34,9 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.provider import encryption as token_encryption
 from django_pingone_authorize.provider import shared_cache
 from django_pingone_authorize.provider.token_endpoint import TokenResponse
-from django_pingone_authorize.sessions import encryption as token_encryption
 
 # How long the cache keeps a token set after it was written: as long as a session may live (two weeks by default).
 CACHE_LIFETIME_FALLBACK = 14 * 24 * 3600

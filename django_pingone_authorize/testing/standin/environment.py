@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 from ...layout import PingOneLayout
 from ..flows import COMPLETED, EXTERNAL_AUTHENTICATION_REQUIRED, STATUS_ACTIONS
-from ..jose import SigningKey, load_rsa_public_jwk, pooled_signing_key
+from ..jose import SigningKey, load_public_jwk, pooled_signing_key
 from ..records import (
     AUTH_METHODS,
     PKCE_ENFORCEMENTS,
@@ -216,7 +216,7 @@ class Environment:
         if token_endpoint_auth_method == "private_key_jwt" and public_jwk is None:
             raise ValueError("private_key_jwt needs the client's public_jwk")
         if public_jwk is not None:
-            load_rsa_public_jwk(public_jwk)  # raises ValueError for anything but an RSA public key
+            load_public_jwk(public_jwk)  # raises ValueError for anything but an RSA or EC public key
         with self.lock:
             self.clients[client_id] = Client(
                 client_id=client_id,
