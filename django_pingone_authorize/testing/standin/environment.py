@@ -142,6 +142,10 @@ class Environment:
             self.pushes: dict[str, Push] = {}  # flow id -> push
             self.approvals: dict[str, ApprovalFlow] = {}  # flow id -> what the approval asked
             self.remote_ips_seen: list[str] = []
+            # Management API (management_api.py): sessions PingOne still lists after they expired (user id ->
+            # [(session id, expiresAt)]), and sessions whose deletion PingOne refuses ("the current session").
+            self.expired_sessions: dict[str, list[tuple[str, str]]] = {}
+            self.undeletable_sessions: set[str] = set()
             # Keys.
             self._key_index = 0
             self.signing_key: SigningKey = pooled_signing_key(0)
