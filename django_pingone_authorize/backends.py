@@ -15,17 +15,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
+from dataclasses import replace
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.conf import AliasConfig, aliases, get_alias
 from django_pingone_authorize.errors import SignOnError, database_unavailable
 from django_pingone_authorize.models import PingOneIdentity
 
@@ -174,16 +175,21 @@ class PingOneBackend(ModelBackend):
         sign-on: the groups of ``GROUP_MAP`` are added or removed (a group the map does not name is left alone;
         a mapped group missing from the database is created), ``is_staff`` / ``is_superuser`` are set when the
         claim holds one of ``STAFF_GROUPS`` / ``SUPERUSER_GROUPS`` and unset when it holds none (only when those
-        options are set). A claim that is absent counts as no groups. A user model without ``groups`` or the
-        flags is left alone, with a log line. Override to sync differently."""
+        options are set). A claim that is absent counts as no groups; a claim that cannot be read clears the flags
+        and leaves the groups. A user model without ``groups`` or the flags is left alone, with a log line.
+        Override to sync differently."""
         names = group_names(claims.get(config.GROUPS_CLAIM or ""))
+        readable = names is not None
         if names is None:
+            # Nothing can be read from it, least of all that the user still holds an admin group: the flags go
+            # (a deprovisioned admin must not keep them by a malformed claim); mapped groups stay as they are.
             logger.warning(
-                "PingOne claim %s is not a list of group names (alias %s): groups left as they are",
+                "PingOne claim %s is not a list of group names (alias %s): staff/superuser flags granted by groups "
+                "cleared, groups left as they are",
                 config.GROUPS_CLAIM,
                 config.alias,
             )
-            return
+            names = frozenset()
         changed = []
         for flag, wanted_by in (("is_staff", config.STAFF_GROUPS), ("is_superuser", config.SUPERUSER_GROUPS)):
             if not wanted_by:
@@ -198,7 +204,7 @@ class PingOneBackend(ModelBackend):
         if changed:
             user.save(update_fields=changed)
             logger.info("PingOne groups set %s of user %s (alias %s)", "/".join(changed), user.pk, config.alias)
-        if config.GROUP_MAP:
+        if config.GROUP_MAP and readable:
             self.sync_mapped_groups(user, names, config)
 
     def sync_mapped_groups(self, user: AbstractBaseUser, names: frozenset[str], config: AliasConfig) -> None:
@@ -230,14 +236,37 @@ class PingOneBackend(ModelBackend):
                 config.alias,
             )
 
+    def groups_config(self, claims: dict[str, Any], config: AliasConfig) -> AliasConfig | None:
+        """The options groups are synced by at this sign-on: the alias's own when it has ``GROUPS_CLAIM``.
+
+        Otherwise, when another alias of the same issuer (environment) grants staff or superuser from groups,
+        its flags are synced from this sign-on's claims (its groups left alone): flags granted from groups
+        follow the issuer, whichever alias (sign-on button) was used, so a user removed from the admin group
+        cannot keep ``is_superuser`` by signing on through an alias that does not sync. None: nothing synced."""
+        if config.GROUPS_CLAIM:
+            return config
+        for name in aliases():
+            try:
+                other = get_alias(name)
+            except ImproperlyConfigured:
+                continue
+            if (
+                other.GROUPS_CLAIM
+                and (other.STAFF_GROUPS or other.SUPERUSER_GROUPS)
+                and other.issuer == claims.get("iss")
+            ):
+                return replace(other, alias=config.alias, GROUP_MAP=None)
+        return None
+
     # -- the lookup --------------------------------------------------------------------------------
 
     def get_or_create_user(self, claims: dict[str, Any], config: AliasConfig) -> AbstractBaseUser | None:
         try:
             user = self._get_or_create_user(claims, config)
-            if user is not None and config.GROUPS_CLAIM:
+            groups_config = self.groups_config(claims, config)
+            if user is not None and groups_config is not None:
                 with transaction.atomic():
-                    self.sync_groups(user, claims, config)
+                    self.sync_groups(user, claims, groups_config)
             return user
         except IntegrityError:
             raise  # a conflict not caught below is a bug, not an unavailable database

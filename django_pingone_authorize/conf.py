@@ -42,6 +42,9 @@ HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 MIN_HMAC_SECRET_BYTES = 32
 RSA_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
 ASYMMETRIC_ALGORITHMS = (*RSA_ALGORITHMS, "ES256", "ES384", "ES512")
+# What PingOne accepts: request objects HS256/384/512 or RS256/384/512; private_key_jwt assertions RS* or ES*.
+REQUEST_OBJECT_ALGORITHMS = (*HMAC_ALGORITHMS, "RS256", "RS384", "RS512")
+PRIVATE_KEY_JWT_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
 # Parameters a caller may set per request (``?prompt=login`` on the login URL, or the template tag).
 # Anything outside this list is ignored; the alias's REQUEST_PARAMS narrows it further.
 PER_REQUEST_PARAMS = ("prompt", "max_age", "acr_values", "login_hint", "login_hint_token")
@@ -99,8 +102,8 @@ class AliasConfig:
     ALLOWED_ACR_VALUES: tuple[str, ...] = field(default=())
     # Which of PER_REQUEST_PARAMS a request may set (validated); () allows none.
     REQUEST_PARAMS: tuple[str, ...] = field(default=("prompt", "max_age", "acr_values", "login_hint"))
-    # Send the authorize parameters as a signed request object: None, an HS* algorithm (client secret)
-    # or an RS*/PS*/ES* algorithm (PRIVATE_KEY).
+    # Send the authorize parameters as a signed request object: None, HS256/384/512 (client secret) or
+    # RS256/384/512 (PRIVATE_KEY): what PingOne accepts.
     REQUEST_OBJECT_ALGORITHM: str | None = field(default=None)
     # Embedded (pi.flow) sign-ons: sign the request object even without REQUEST_OBJECT_ALGORITHM (HS256 with a
     # client secret of 32 bytes or more, else RS256 with PRIVATE_KEY), so that it carries the end user's IP
@@ -140,7 +143,12 @@ class AliasConfig:
     # Logout: revoke the refresh and access tokens at /as/revoke first (RFC 7009); sign off through
     # /as/idpSignoff (also ends the session at an external identity provider) instead of /as/signoff.
     REVOKE_ON_LOGOUT: bool = field(default=True)
+    # /as/idpSignoff needs the application's idpSignoff setting turned on in PingOne.
     IDP_SIGNOFF: bool = field(default=False)
+    # OpenID Connect front- and back-channel logout (pingone:frontchannel_logout, pingone:backchannel_logout) for
+    # this alias's provider. PingOne's applications have no such URIs (PingOne never calls them): off, the
+    # endpoints answer 404; turn it on for another OpenID provider that calls them.
+    CHANNEL_LOGOUT: bool = field(default=False)
     # SessionCheckMiddleware: seconds after which a signed-on request asks PingOne (by a refresh) whether the
     # user's PingOne session still lives; None: never.
     SESSION_CHECK_INTERVAL: int | None = field(default=None)
@@ -160,14 +168,18 @@ class AliasConfig:
     # Protecting an API with PingOne access tokens (access_tokens.py). API_AUDIENCE: the custom resource's
     # audience(s) a token must carry; API_INTROSPECT: False (validate JWTs locally, no call), "opaque" (introspect
     # only tokens that are not JWTs) or True (introspect every token); API_REQUIRE_TYP: refuse a JWT without
-    # RFC 9068's typ "at+jwt"; API_INTROSPECTION_MAX_CACHE: seconds an introspection answer may be reused;
+    # RFC 9068's typ "at+jwt" (True), never (False), or "auto": once a token of the issuer has shown it;
+    # API_INTROSPECTION_MAX_CACHE: seconds an introspection answer may be reused;
     # API_CLIENT_ID/API_CLIENT_SECRET: the resource's introspection credentials ("" = the application's).
     API_AUDIENCE: tuple[str, ...] = field(default=())
     API_INTROSPECT: bool | str = field(default=False)
-    API_REQUIRE_TYP: bool = field(default=True)
+    API_REQUIRE_TYP: bool | str = field(default="auto")
     API_INTROSPECTION_MAX_CACHE: int = field(default=60)
     API_CLIENT_ID: str = field(default="")
     API_CLIENT_SECRET: str = field(default="", repr=False)
+    # How the resource authenticates at introspection (PingOne's introspectEndpointAuthMethod): one of
+    # TOKEN_ENDPOINT_AUTH_METHODS; None: client_secret_basic with API_CLIENT_ID, else TOKEN_ENDPOINT_AUTH_METHOD.
+    API_INTROSPECTION_AUTH_METHOD: str | None = field(default=None)
     # The Django admin's login page (admin_login.py): False, True (also offer this alias's sign-on button) or
     # "only" (only the button: the admin's password login is refused).
     ADMIN_LOGIN: bool | str = field(default=False)

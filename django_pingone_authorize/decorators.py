@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django_pingone_authorize.api.access_tokens import AccessTokenError, require_scopes
 from django_pingone_authorize.api.bearer import authenticate_bearer, token_error_response
 from django_pingone_authorize.approval import Approval, consume_approval, request_approval
+from django_pingone_authorize.approval.request import VIEW_ATTRIBUTE
 from django_pingone_authorize.sign_on.requirements import ViewRequirement, view_policies
 
 __all__ = ["approval_required", "pingone_required", "pingone_token_required"]
@@ -123,7 +124,9 @@ def approval_required(
 ) -> Callable[[ViewFunction], ViewFunction]:
     """Run the view only with PingOne's approval of these details (``variables``: a dict, or a function of
     the request giving one); otherwise ask for it and come back to the same URL. The view finds the approval
-    as ``request.pingone_approval``. For a view reached by GET: the browser comes back with a GET."""
+    as ``request.pingone_approval``. For a view reached by GET: the browser comes back with a GET. ``alias``:
+    the alias approvals run under (default: ``PINGONE_AUTHORIZE_APPROVAL_ALIAS``, else ``default``), never the
+    one the visitor signed on with."""
 
     def decorator(view_function: ViewFunction) -> ViewFunction:
         @functools.wraps(view_function)
@@ -135,6 +138,7 @@ def approval_required(
             request.pingone_approval = approval  # type: ignore[attr-defined]
             return view_function(request, *args, **kwargs)
 
+        setattr(wrapper, VIEW_ATTRIBUTE, alias)  # for the checks (pingone.E093)
         return wrapper
 
     return decorator

@@ -101,14 +101,15 @@ def test_a_single_string_claim_is_one_group(settings: Any, pingone_standin: Ping
     assert user.is_staff and group_names(user) == {"editors"}
 
 
-def test_a_claim_that_is_not_names_changes_nothing(
+def test_a_claim_that_is_not_names_clears_the_flags_and_leaves_the_groups(
     settings: Any, pingone_standin: PingOneStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Issue 22 item 2: an unreadable claim no longer leaves flags granted by groups as they were."""
     configure(settings, pingone_standin)
     user = sign_on_as(pingone_standin, ["Admins", "Editors"])
     caplog.set_level(logging.WARNING)
     user = sign_on_as(pingone_standin, {"not": "a list"})
-    assert user.is_superuser and group_names(user) == {"editors"}
+    assert not user.is_superuser and not user.is_staff and group_names(user) == {"editors"}
     assert "not a list of group names" in caplog.text
 
 

@@ -2,14 +2,14 @@
 the decorator are thin over.
 
 A JWT access token (PingOne's format) is checked here, with the signing keys the app already caches
-(``jwks.py``), so a steady-state request makes no outbound call: RFC 9068 ``typ``, a signature by one of the
+(``signing_keys.py``), so a steady-state request makes no outbound call: RFC 9068 ``typ`` (``API_REQUIRE_TYP``:
+by default required once the issuer has shown it), a signature by one of the
 alias's asymmetric ``ID_TOKEN_ALGORITHMS`` (never HS*, whose key would be the client secret, never ``none``),
 exact ``iss``, ``aud`` holding ``API_AUDIENCE``, ``exp``/``nbf``/``iat`` with ``LEEWAY``; a token that passed is
 remembered by the process for at most ``MEMO_SECONDS`` (never past its ``exp``). With
 ``API_INTROSPECT`` (every token, or ``"opaque"``: only tokens that are not JWTs) the token is sent to the
-issuer's RFC 7662 introspection endpoint instead, and the answer, which must be ``active``, gets the same
-``iss``/``aud``/time checks; it is kept in Django's cache under a SHA-256 of the token (never the token) for no
-longer than the token lives and never longer than ``API_INTROSPECTION_MAX_CACHE``.
+issuer's RFC 7662 introspection endpoint instead (``introspection.py``: bounded, cached), and the answer, which
+must be ``active``, gets the same ``iss``/``aud``/time checks.
 
 Every failure is an ``AccessTokenError`` carrying RFC 6750's ``error`` code and a short description, safe to
 send back. Nothing here logs a token.
@@ -17,27 +17,25 @@ send back. Nothing here logs a token.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.crypto import constant_time_compare
 
+from django_pingone_authorize.api import introspection
 from django_pingone_authorize.conf import DEFAULT_ALIAS, HMAC_ALGORITHMS, SETTING_NAME, AliasConfig, get_alias
-from django_pingone_authorize.errors import ProviderError, TokenValidationError
-from django_pingone_authorize.provider import client_auth, shared_cache
+from django_pingone_authorize.errors import ProviderError
+from django_pingone_authorize.oidc import signed_jwt
+from django_pingone_authorize.provider import shared_cache
 from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
-from django_pingone_authorize.provider.http import request_json
-from django_pingone_authorize.provider.signing_keys import signing_key
 
 logger = logging.getLogger(__name__)
 
@@ -224,9 +222,12 @@ def _remember_valid(config: AliasConfig, token: str, result: AccessToken) -> Acc
 
 
 def reset_caches() -> None:
-    """Forget the tokens validated in this process (done whenever the settings change)."""
+    """Forget the tokens validated in this process, the issuers seen sending typ and the introspection calls
+    counted (done whenever the settings change)."""
     with _memo_lock:
         _memo.clear()
+    _typ_seen.clear()
+    introspection.reset_caches()
 
 
 @receiver(setting_changed)
@@ -245,53 +246,82 @@ def _invalid(description: str) -> AccessTokenError:
     return AccessTokenError(INVALID_TOKEN, description)
 
 
+# The shared decode's reasons (``oidc/signed_jwt.py``) as this module describes them to the caller.
+_DESCRIPTIONS = {
+    "missing": "The access token is malformed.",
+    "malformed": "The access token is malformed.",
+    "bad_algorithm": "The access token's algorithm is not accepted.",
+    "unknown_key": "The access token was not signed by a known key.",
+    "expired": "The access token has expired.",
+    "not_yet_valid": "The access token is not valid yet.",
+    "bad_signature": "The access token's signature does not verify.",
+}
+
+
 def _validate_jwt(config: AliasConfig, metadata: ProviderMetadata, token: str) -> AccessToken:
-    """RFC 9068: a JWT access token, verified by PyJWT with the issuer's key for an allow-listed algorithm."""
+    """RFC 9068: a JWT access token, verified with the issuer's key for an allow-listed algorithm."""
     if token.count(".") != 2:
         raise _invalid("The access token is not a JWT.")  # also refuses encrypted (5-part) tokens
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
+        header = signed_jwt.unverified_header(token, MAX_ACCESS_TOKEN_LENGTH)
+    except signed_jwt.JWTRefused:
         raise _invalid("The access token is malformed.") from None
     typ = header.get("typ")
     if typ is None:
-        if config.API_REQUIRE_TYP:
+        if typ_required(config, metadata.issuer):
             raise _invalid("The access token has no typ at+jwt.")
     elif not isinstance(typ, str) or typ.lower() not in ACCESS_TOKEN_TYPES:
         raise _invalid("The token is not an access token.")  # e.g. an ID token ("JWT")
-    algorithm = header.get("alg")
-    if not isinstance(algorithm, str) or algorithm not in accepted_algorithms(config):
-        raise _invalid("The access token's algorithm is not accepted.")
-    kid = header.get("kid")
-    if kid is not None and not isinstance(kid, str):
-        raise _invalid("The access token is malformed.")
-    if "crit" in header:
-        raise _invalid("The access token is malformed.")  # no critical extensions are understood
     try:
-        key = signing_key(config, metadata, kid, algorithm)
-    except TokenValidationError:
-        raise _invalid("The access token was not signed by a known key.") from None
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key,
-            algorithms=[algorithm],
-            options={"require": ["iss", "aud", "exp"], "verify_aud": False, "verify_iss": False},
-            leeway=config.LEEWAY,
+        claims = signed_jwt.decode(
+            config, metadata, token, header, algorithms=accepted_algorithms(config), require=("iss", "aud", "exp")
         )
-    except jwt.ExpiredSignatureError:
-        raise _invalid("The access token has expired.") from None
-    except jwt.ImmatureSignatureError:
-        raise _invalid("The access token is not valid yet.") from None
-    except jwt.InvalidSignatureError:
-        raise _invalid("The access token's signature does not verify.") from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise _invalid(f"The access token has no {exc.claim}.") from None
-    except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
-        raise _invalid("The access token is invalid.") from None
+    except signed_jwt.JWTRefused as refused:
+        reason = refused.reason
+        if reason.startswith("missing_"):
+            raise _invalid(f"The access token has no {reason.removeprefix('missing_')}.") from None
+        raise _invalid(_DESCRIPTIONS.get(reason, "The access token is invalid.")) from None
     if typ is None and "nonce" in claims:
         raise _invalid("The token is not an access token.")  # an ID token, without typ to tell
-    return _checked(config, metadata, claims, introspected=False)
+    result = _checked(config, metadata, claims, introspected=False)
+    if typ is not None:
+        issuer_sends_typ(config, metadata.issuer)
+    return result
+
+
+# -- RFC 9068 typ, as PingOne sends it ----------------------------------------------------------------------
+
+# PingOne adds ``typ: at+jwt`` only from 2 March 2027 (before that, an application setting adds it). With
+# API_REQUIRE_TYP = "auto" (the default) a token without typ is accepted (an ID token is still kept out: it
+# carries a nonce, and its audience is the client ID, never the API's: pingone.E067) until a valid token of
+# that issuer has shown typ; from then on, in every worker (the cache) and for TYP_SEEN_TTL, typ is required.
+TYP_SEEN_TTL = 90 * 24 * 3600
+_typ_seen: set[str] = set()
+
+
+def _typ_key(issuer: str) -> str:
+    return shared_cache.cache_key("typ-seen", issuer)
+
+
+def typ_required(config: AliasConfig, issuer: str) -> bool:
+    """Whether a JWT access token of ``issuer`` must carry ``typ`` (``API_REQUIRE_TYP``)."""
+    if config.API_REQUIRE_TYP is True or config.API_REQUIRE_TYP is False:
+        return config.API_REQUIRE_TYP
+    if issuer in _typ_seen:
+        return True
+    if shared_cache.get(config.CACHE, _typ_key(issuer)) is True:
+        _typ_seen.add(issuer)
+        return True
+    return False
+
+
+def issuer_sends_typ(config: AliasConfig, issuer: str) -> None:
+    """A valid token of ``issuer`` showed typ: from now on ("auto") its tokens must all carry it."""
+    if config.API_REQUIRE_TYP != "auto" or issuer in _typ_seen:
+        return
+    _typ_seen.add(issuer)
+    shared_cache.set(config.CACHE, _typ_key(issuer), True, TYP_SEEN_TTL)
+    logger.info("PingOne issuer %s sends typ at+jwt: access tokens without it are refused from now on", issuer)
 
 
 def _checked(
@@ -348,62 +378,16 @@ def _number(value: object) -> float | None:
 # -- introspection (RFC 7662) -------------------------------------------------------------------------------
 
 
-def introspection_endpoint(config: AliasConfig, metadata: ProviderMetadata) -> str:
-    """The discovery document's ``introspection_endpoint``, or PingOne's ``{issuer}/introspect``."""
-    return metadata.introspection_endpoint or f"{metadata.issuer}/introspect"
-
-
-def _introspection_credentials(config: AliasConfig) -> AliasConfig:
-    """The alias as it authenticates at introspection: the resource's own credentials when given."""
-    if not config.API_CLIENT_ID:
-        return config
-    return replace(
-        config,
-        CLIENT_ID=config.API_CLIENT_ID,
-        CLIENT_SECRET=config.API_CLIENT_SECRET,
-        TOKEN_ENDPOINT_AUTH_METHOD="client_secret_basic",  # noqa: S106 -- a method name
-    )
-
-
-def _introspection_key(config: AliasConfig, token: str) -> str:
-    credentials = config.API_CLIENT_ID or config.CLIENT_ID
-    digest = hashlib.sha256(f"{config.issuer}\n{credentials}\n{token}".encode()).hexdigest()
-    return f"pingone:introspection:{digest}"
-
-
 def _introspect(config: AliasConfig, metadata: ProviderMetadata, token: str) -> AccessToken:
-    key = _introspection_key(config, token)
-    answer = shared_cache.get(config.CACHE, key)
-    if not isinstance(answer, dict):
-        answer = _ask_introspection(config, metadata, token)
-        _remember(config, key, answer)
+    try:
+        answer = introspection.introspect(config, metadata, token, accepted_algorithms(config))
+    except introspection.IntrospectionRefused as refused:
+        raise _invalid(str(refused)) from None
+    except introspection.IntrospectionBusy:
+        raise AccessTokenError(UNAVAILABLE, "The access token cannot be checked right now.") from None
     if answer.get("active") is not True:
         raise _invalid("The access token is not active.")
     token_type = answer.get("token_type")
     if isinstance(token_type, str) and token_type.lower() not in ("bearer", "access_token"):
         raise _invalid("The token is not an access token.")
     return _checked(config, metadata, answer, introspected=True)
-
-
-def _ask_introspection(config: AliasConfig, metadata: ProviderMetadata, token: str) -> dict[str, Any]:
-    endpoint = introspection_endpoint(config, metadata)
-    data = {"token": token, "token_type_hint": "access_token"}
-    headers: dict[str, str] = {}
-    client_auth.authenticate(_introspection_credentials(config), data, headers, audience=endpoint)
-    answer, _ = request_json(
-        "POST", endpoint, timeout=config.TIMEOUT, what="token introspection", data=data, headers=headers
-    )
-    return answer
-
-
-def _remember(config: AliasConfig, key: str, answer: dict[str, Any]) -> None:
-    """Cache the answer no longer than the token lives and never past ``API_INTROSPECTION_MAX_CACHE``."""
-    lifetime = float(config.API_INTROSPECTION_MAX_CACHE)
-    expires = _number(answer.get("exp"))
-    if answer.get("active") is True:
-        if expires is None:
-            return  # no known end: ask again next time
-        lifetime = min(lifetime, expires - _now())
-    # An inactive token stays inactive: keeping that answer spares PingOne a repeated question.
-    if lifetime >= 1:
-        shared_cache.set(config.CACHE, key, answer, math.floor(lifetime))

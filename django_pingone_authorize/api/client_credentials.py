@@ -25,9 +25,9 @@ from django.utils.translation import gettext_lazy as _
 
 from django_pingone_authorize.conf import DEFAULT_ALIAS, SETTING_NAME, AliasConfig, get_alias
 from django_pingone_authorize.errors import ProviderError
-from django_pingone_authorize.provider import client_auth, shared_cache
+from django_pingone_authorize.provider import encryption, shared_cache
 from django_pingone_authorize.provider.discovery import get_metadata
-from django_pingone_authorize.provider.http import request_json
+from django_pingone_authorize.provider.token_endpoint import post_authenticated
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +83,8 @@ def get_client_token(alias: str = DEFAULT_ALIAS, scopes: Iterable[str] | str = (
 
 
 def _cached(config: AliasConfig, key: str) -> str | None:
-    entry = shared_cache.get(config.CACHE, key)
-    if not isinstance(entry, dict):
+    entry = encryption.decrypt(shared_cache.get(config.CACHE, key))  # encrypted at rest, as users' tokens
+    if entry is None:
         return None
     token, replace_at = entry.get("access_token"), entry.get("replace_at")
     if not isinstance(token, str) or not isinstance(replace_at, (int, float)) or replace_at <= time.time():
@@ -121,16 +121,7 @@ def _fetch(config: AliasConfig, key: str, scopes: tuple[str, ...]) -> str:
     data = {"grant_type": "client_credentials"}
     if scopes:
         data["scope"] = " ".join(scopes)
-    headers: dict[str, str] = {}
-    client_auth.authenticate(config, data, headers, audience=metadata.token_endpoint)
-    body, _response = request_json(
-        "POST",
-        metadata.token_endpoint,
-        timeout=config.TIMEOUT,
-        what="client credentials request",
-        data=data,
-        headers=headers,
-    )
+    body = post_authenticated(config, metadata.token_endpoint, data, what="client credentials request")
     token = body.get("access_token")
     if not isinstance(token, str) or not token or not (token.isascii() and token.isprintable()) or " " in token:
         raise ProviderError("token_no_access_token", _("The identity provider did not send a usable access token."))
@@ -145,7 +136,8 @@ def _fetch(config: AliasConfig, key: str, scopes: tuple[str, ...]) -> str:
     _memo[key] = (replace_at, token)
     keep = math.floor(replace_at - now)
     if keep >= 1:
-        shared_cache.set(config.CACHE, key, {"access_token": token, "replace_at": replace_at}, keep)
+        sealed = encryption.encrypt({"access_token": token, "replace_at": replace_at})
+        shared_cache.set(config.CACHE, key, sealed, keep)
     logger.info("Fetched a PingOne client credentials token (alias %s, %d s)", config.alias, int(lifetime))
     return token
 

@@ -37,7 +37,8 @@ def consume_approval(
     """The approval of exactly these details for the signed-on user in this session, consumed; else None.
 
     None when nothing was approved, when another amount or recipient was, when it was for another user, when
-    it expired (APPROVAL_TTL) or was already used."""
+    the ID token's ``acr`` is not one of the policies the approval asked for, when it expired (APPROVAL_TTL) or
+    was already used."""
     try:
         digest = Transaction.of(template, variant, variables).digest
     except (ImproperlyConfigured, SignOnError):
@@ -52,6 +53,8 @@ def consume_approval(
             continue
         if not constant_time_compare(approval.digest, digest) or approval.user_id != str(user.pk):
             continue
+        if approval.acr_values and approval.acr not in approval.acr_values:
+            continue  # PingOne applied another policy than the one this approval asked for
         del stored[state]  # single use
         request.session[SESSION_KEY] = stored
         if not _first_use(approval):
@@ -101,11 +104,11 @@ def complete_approval(request: HttpRequest, config: AliasConfig, approval: Pendi
 def _first_use(approval: PendingApproval) -> bool:
     """Whether this is the approval's first use across every worker: two requests of one session, each with
     its own copy of the session, would otherwise both find it. An atomic ``add`` in the alias's cache; a cache
-    that cannot answer leaves the session's record to decide alone (logged by ``shared_cache``)."""
+    that cannot answer refuses the approval (fail closed: the user asks again; logged by ``shared_cache``)."""
     try:
         config = get_alias(approval.alias)
     except ImproperlyConfigured:
         return False
     key = "pingone:approval-used:" + hashlib.sha256(approval.state.encode("ascii", "replace")).hexdigest()
     added = shared_cache.add(config.CACHE, key, True, timeout=max(config.APPROVAL_TTL, 1) + config.LEEWAY)
-    return added is not False
+    return added is True

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jwt
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +31,6 @@ from django_pingone_authorize.pages import failure_response
 from django_pingone_authorize.provider import flows_api
 from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
 from django_pingone_authorize.redirects import callback_uri, safe_next_url
-from django_pingone_authorize.sessions.token_store import get_sign_on_facts
 from django_pingone_authorize.sign_on.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
@@ -38,12 +38,24 @@ logger = logging.getLogger(__name__)
 LOGIN_HINT_TOKEN_LIFETIME = 300
 
 
+# The site's approval alias, when not ``default`` (a project setting, like PINGONE_AUTHORIZE_CIRCUIT_BREAKER).
+APPROVAL_ALIAS_SETTING = "PINGONE_AUTHORIZE_APPROVAL_ALIAS"
+# The attribute ``approval_required`` sets on the views it wraps: the alias they ask through (None: the
+# site's). The checks find the views in the URLconf by it (pingone.E093).
+VIEW_ATTRIBUTE = "pingone_approval_alias"
+
+
+def site_approval_alias() -> str:
+    """``PINGONE_AUTHORIZE_APPROVAL_ALIAS``, else ``default``."""
+    value = getattr(settings, APPROVAL_ALIAS_SETTING, None)
+    return value if isinstance(value, str) and value else DEFAULT_ALIAS
+
+
 def approval_alias(request: HttpRequest, alias: str | None) -> str:
-    """The alias to ask: the given one, else the one the session signed on with, else ``default``."""
-    if alias:
-        return alias
-    facts = get_sign_on_facts(request.session)
-    return facts.alias if facts is not None else DEFAULT_ALIAS
+    """The alias to ask: the given one (the view's ``alias=``), else the site's (``PINGONE_AUTHORIZE_APPROVAL_ALIAS``,
+    else ``default``). Never the one the session signed on with: the visitor would choose the policy that
+    approves (a second sign-on button of the same environment, asking no ``acr_values``)."""
+    return alias or site_approval_alias()
 
 
 def user_subject(request: HttpRequest, issuer: str) -> str | None:
@@ -148,6 +160,11 @@ def request_approval(
     next_url = safe_next_url(request, next) or request.get_full_path()
     back = safe_next_url(request, back_url) or next_url
     config = get_alias(approval_alias(request, alias))
+    if not approval_acr_values(config):
+        logger.warning(
+            "Transaction approval through alias %s asks no sign-on policy (APPROVAL_ACR_VALUES / ACR_VALUES)",
+            config.alias,
+        )
     try:
         transaction = Transaction.of(template, variant, variables)
         metadata = get_metadata(config)

@@ -1,5 +1,5 @@
 """The Django admin's login page and groups from claims (``admin.py``, ``backends.sync_groups``):
-``pingone.E100``-``E104``."""
+``pingone.E100``-``E105``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from django_pingone_authorize.checks.base import (
     _each_alias,
     _strings,
 )
+from django_pingone_authorize.conf import SETTING_NAME
 
 
 def check_admin_and_groups(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
@@ -57,9 +61,38 @@ def check_admin_and_groups(where: str, options: Mapping[str, Any], values: Mappi
         )
 
 
+def check_admin_login_view_is_ours() -> Iterator[CheckMessage]:
+    """With ``ADMIN_LOGIN = "only"``, the view the admin's login URL resolves to must be the one ``install()``
+    wrapped: a custom ``AdminSite`` installed after its URLs were read keeps the password login, silently."""
+    raw = getattr(settings, SETTING_NAME, None)
+    if not isinstance(raw, Mapping) or not any(
+        isinstance(options, Mapping) and options.get("ADMIN_LOGIN") == "only" for options in raw.values()
+    ):
+        return
+    try:
+        view = resolve(reverse("admin:login")).func
+    except (NoReverseMatch, Resolver404, ImproperlyConfigured):
+        return  # no admin in the URLconf: nothing to close
+    from django_pingone_authorize.admin import INSTALLED  # the admin app is there: its URL resolved
+
+    if not getattr(view, INSTALLED, False):
+        yield Error(
+            "ADMIN_LOGIN is 'only', but the admin's login URL still leads to the password login view.",
+            hint="Call django_pingone_authorize.admin.install(site) on your AdminSite before its URLs are read "
+            "(before path('admin/', site.urls) in urls.py).",
+            id="pingone.E105",
+        )
+
+
 @register(Tags.security)
 def check_admin_and_groups_settings(
     *, app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """ADMIN_LOGIN, GROUPS_CLAIM, GROUP_MAP, STAFF_GROUPS and SUPERUSER_GROUPS."""
     return _each_alias((check_admin_and_groups,))
+
+
+@register(Tags.security, Tags.urls)
+def check_admin_login_view(*, app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """With ADMIN_LOGIN = "only": the admin's login URL leads to the wrapped view."""
+    return list(check_admin_login_view_is_ours())

@@ -1,15 +1,18 @@
-"""Transaction approval (``approval/``) and the end user's IP sent to PingOne: ``pingone.E090``-``E092``,
+"""Transaction approval (``approval/``) and the end user's IP sent to PingOne: ``pingone.E090``-``E093``,
 ``pingone.W093``."""
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.apps import AppConfig
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import URLPattern, URLResolver, get_resolver
 
+from django_pingone_authorize.approval.request import APPROVAL_ALIAS_SETTING, VIEW_ATTRIBUTE, site_approval_alias
 from django_pingone_authorize.checks.base import (
     AliasCheck,
     _each_alias,
@@ -17,7 +20,7 @@ from django_pingone_authorize.checks.base import (
     _whole_seconds,
     option_check,
 )
-from django_pingone_authorize.conf import MIN_HMAC_SECRET_BYTES
+from django_pingone_authorize.conf import MIN_HMAC_SECRET_BYTES, SETTING_NAME, normalise
 
 
 @option_check("APPROVAL_TTL", "pingone.E090")
@@ -71,7 +74,69 @@ APPROVAL_CHECKS: tuple[AliasCheck, ...] = (
 )
 
 
+def _views(patterns: Iterable[Any]) -> Iterator[Any]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _views(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            yield pattern.callback
+
+
+def approval_aliases_in_use() -> set[str]:
+    """The aliases approvals may run under: those of the URLconf's views with ``approval_required`` or
+    ``ApprovalRequiredMixin``, and ``PINGONE_AUTHORIZE_APPROVAL_ALIAS`` when set."""
+    from django_pingone_authorize.mixins import ApprovalRequiredMixin  # views' side: imported when checked
+
+    found: set[str] = set()
+    if getattr(settings, APPROVAL_ALIAS_SETTING, None):
+        found.add(site_approval_alias())
+    try:
+        views = list(_views(get_resolver().url_patterns))
+    except Exception:  # the URLconf's own errors are Django's checks' to report
+        return found
+    for view in views:
+        view_class = getattr(view, "view_class", None)
+        if hasattr(view, VIEW_ATTRIBUTE):
+            found.add(getattr(view, VIEW_ATTRIBUTE) or site_approval_alias())
+        elif isinstance(view_class, type) and issubclass(view_class, ApprovalRequiredMixin):
+            found.add(view_class.approval_alias or site_approval_alias())
+    return found
+
+
+def check_approval_aliases_have_a_policy() -> Iterator[CheckMessage]:
+    """Every alias approvals may run under (``approval_required``/``ApprovalRequiredMixin`` in the URLconf's
+    views, ``PINGONE_AUTHORIZE_APPROVAL_ALIAS``) asks a sign-on policy: else any policy PingOne applies,
+    password only included, approves."""
+    raw = getattr(settings, SETTING_NAME, None)
+    if not isinstance(raw, Mapping):
+        return
+    for alias in sorted(approval_aliases_in_use()):
+        options = raw.get(alias)
+        where = f"{SETTING_NAME}[{alias!r}]"
+        if not isinstance(options, Mapping):
+            yield Error(
+                f"Transaction approvals run under the alias {alias!r}, which {SETTING_NAME} does not configure.",
+                hint=f"Configure it, or name a configured alias in {APPROVAL_ALIAS_SETTING} or the view's alias=.",
+                id="pingone.E093",
+            )
+            continue
+        values = normalise(options)
+        if not values["APPROVAL_ACR_VALUES"] and not values["ACR_VALUES"]:
+            yield Error(
+                f"{where} runs transaction approvals but asks no sign-on policy.",
+                hint="Set APPROVAL_ACR_VALUES to the PingOne sign-on policy that approves with MFA (e.g. "
+                "'Multi_Factor'): approvals are then refused unless PingOne applied it.",
+                id="pingone.E093",
+            )
+
+
 @register(Tags.security)
 def check_transaction_approval(*, app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """APPROVAL_TTL, TRUSTED_PROXIES and APPROVAL_ACR_VALUES (approval.py, client_ip.py)."""
     return _each_alias(APPROVAL_CHECKS)
+
+
+@register(Tags.security, Tags.urls)
+def check_approval_policies(*, app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """A sign-on policy for every alias approvals run under (the URLconf's views, the site's approval alias)."""
+    return list(check_approval_aliases_have_a_policy())

@@ -56,6 +56,7 @@ BOOLEANS = (
     "SIGNOFF",
     "REVOKE_ON_LOGOUT",
     "IDP_SIGNOFF",
+    "CHANNEL_LOGOUT",
 )
 
 

@@ -23,6 +23,8 @@ from django_pingone_authorize.conf import (
     ASYMMETRIC_ALGORITHMS,
     HMAC_ALGORITHMS,
     METHODS,
+    PRIVATE_KEY_JWT_ALGORITHMS,
+    REQUEST_OBJECT_ALGORITHMS,
     RESPONSE_MODES,
     TOKEN_ENDPOINT_AUTH_METHODS,
 )
@@ -127,7 +129,7 @@ def check_token_endpoint_auth_algorithm(
     where: str, options: Mapping[str, Any], values: Mapping[str, Any]
 ) -> Iterator[CheckMessage]:
     method, algorithm = values["TOKEN_ENDPOINT_AUTH_METHOD"], values["TOKEN_ENDPOINT_AUTH_ALGORITHM"]
-    wanted = HMAC_ALGORITHMS if method == "client_secret_jwt" else ASYMMETRIC_ALGORITHMS
+    wanted = HMAC_ALGORITHMS if method == "client_secret_jwt" else PRIVATE_KEY_JWT_ALGORITHMS  # PingOne's
     if algorithm is not None and algorithm not in wanted:
         yield Error(
             f"{where}['TOKEN_ENDPOINT_AUTH_ALGORITHM'] {algorithm!r} does not fit {method}.",
@@ -171,11 +173,17 @@ def check_private_key_for_request_objects(values: Mapping[str, Any]) -> str | No
     return f"signs request objects with {algorithm} but PRIVATE_KEY is not a PEM private key." if unsigned else None
 
 
-@option_check("REQUEST_OBJECT_ALGORITHM", "pingone.E028")
-def check_request_object_algorithm(algorithm: Any) -> str | None:
-    """Use None, an HS* or an RS* algorithm."""
-    known = algorithm is None or algorithm in ID_TOKEN_ALGORITHMS
-    return None if known else f"is {algorithm!r}."
+def check_request_object_algorithm(
+    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
+) -> Iterator[CheckMessage]:
+    algorithm = values["REQUEST_OBJECT_ALGORITHM"]
+    if algorithm is not None and algorithm not in REQUEST_OBJECT_ALGORITHMS:
+        yield Error(
+            f"{where}['REQUEST_OBJECT_ALGORITHM'] is {algorithm!r}, which PingOne does not accept.",
+            hint="Use None, HS256/HS384/HS512 (the client secret) or RS256/RS384/RS512 (PRIVATE_KEY): PingOne "
+            "accepts no other request object.",
+            id="pingone.E028",
+        )
 
 
 @option_check("PRIVATE_KEY", "pingone.E016")

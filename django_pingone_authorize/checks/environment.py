@@ -197,6 +197,30 @@ def check_clock(config: AliasConfig, provider_time: float | None, our_time: floa
     return Finding("ok", "clock", f"within {config.LEEWAY}s of the provider's ({abs(skew):.0f}s apart)")
 
 
+def check_application_settings(config: AliasConfig) -> list[Finding]:
+    """What the application's settings in PingOne must say and discovery cannot show."""
+    findings = []
+    if config.IDP_SIGNOFF:
+        findings.append(
+            Finding(
+                "ok",
+                "sign-off",
+                "IDP_SIGNOFF is on: /as/idpSignoff works only when the application's idpSignoff setting is turned "
+                "on in PingOne (it cannot be read from here: check the application in the admin console)",
+            )
+        )
+    if config.WORKER_CLIENT_ID and not config.ENV_ID:
+        findings.append(
+            Finding(
+                "error",
+                "management API",
+                "worker credentials are set but ENV_ID is empty: PingOne's management API needs the environment "
+                "ID and lives only on api.pingone.<region> (set ENV_ID and MANAGEMENT_API_PATH)",
+            )
+        )
+    return findings
+
+
 def check_environment(config: AliasConfig, *, clock: Callable[[], float] = time.time) -> list[Finding]:
     """Ask the provider of ``config`` and say what agrees with the settings and what does not."""
     url = f"{config.issuer}/.well-known/openid-configuration"
@@ -213,4 +237,5 @@ def check_environment(config: AliasConfig, *, clock: Callable[[], float] = time.
     findings += check_keys(config, document, config.TIMEOUT)
     findings += check_advertised(config, document)
     findings.append(check_clock(config, answer.date, our_time))
+    findings += check_application_settings(config)
     return findings

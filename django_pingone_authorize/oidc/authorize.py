@@ -23,7 +23,7 @@ from django_pingone_authorize.conf import HMAC_ALGORITHMS, PER_REQUEST_PARAMS, P
 from django_pingone_authorize.errors import ProviderError, SignOnError
 from django_pingone_authorize.provider import client_auth
 from django_pingone_authorize.provider.discovery import ProviderMetadata
-from django_pingone_authorize.provider.http import request_json
+from django_pingone_authorize.provider.token_endpoint import post_authenticated
 from django_pingone_authorize.sign_on.pending import PendingSignOn
 
 _JWT = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*$")
@@ -235,17 +235,8 @@ def push(config: AliasConfig, metadata: ProviderMetadata, params: dict[str, str]
         raise ProviderError(
             "par_unsupported", _("The identity provider does not accept pushed authorization requests.")
         )
-    data = dict(params)
-    headers: dict[str, str] = {}
-    client_auth.authenticate(config, data, headers, audience=metadata.issuer)
-    body, _response = request_json(
-        "POST",
-        endpoint,
-        timeout=config.TIMEOUT,
-        what="pushed authorization request",
-        data=data,
-        headers=headers,
-        expect=(200, 201),
+    body = post_authenticated(
+        config, endpoint, params, what="pushed authorization request", audience=metadata.issuer, expect=(200, 201)
     )
     request_uri = body.get("request_uri")
     if not isinstance(request_uri, str) or not request_uri or len(request_uri) > 2048:

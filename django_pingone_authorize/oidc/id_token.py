@@ -1,6 +1,6 @@
 """ID token validation: OpenID Connect Core §3.1.3.7, one check after another.
 
-PyJWT verifies the signature and the registered claims; what it does not cover (exact issuer, every
+``signed_jwt`` verifies the signature and the registered claims; what it does not cover (exact issuer, every
 audience trusted, ``azp``, ``nonce``, ``at_hash``, ``auth_time`` against ``max_age`` and ``prompt=login``,
 ``acr`` against the ``acr_values`` asked, the age of ``iat``) is checked here. The accepted algorithms come
 from settings, never from the token.
@@ -18,10 +18,11 @@ import jwt
 from django.utils.crypto import constant_time_compare
 from jwt.algorithms import get_default_algorithms
 
-from django_pingone_authorize.conf import HMAC_ALGORITHMS, AliasConfig
+from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import TokenValidationError
+from django_pingone_authorize.oidc import signed_jwt
+from django_pingone_authorize.provider import signing_keys
 from django_pingone_authorize.provider.discovery import ProviderMetadata
-from django_pingone_authorize.provider.signing_keys import signing_key
 
 logger = logging.getLogger(__name__)
 
@@ -32,16 +33,14 @@ def _now() -> float:
     return time.time()
 
 
-def _header(id_token: str) -> dict[str, Any]:
-    if not isinstance(id_token, str) or not id_token or len(id_token) > MAX_TOKEN_LENGTH:
-        raise TokenValidationError("id_token_missing")
-    if id_token.count(".") != 2:
-        raise TokenValidationError("id_token_malformed")  # also refuses encrypted (5-part) tokens
-    try:
-        header = jwt.get_unverified_header(id_token)
-    except jwt.PyJWTError:
-        raise TokenValidationError("id_token_malformed") from None
-    return header
+def signing_key(config: AliasConfig, metadata: ProviderMetadata, kid: str | None, algorithm: str) -> jwt.PyJWK:
+    """The issuer's key for an ID token's ``kid``. The token came from PingOne's token endpoint over TLS, so an
+    unknown kid is PingOne rotating its keys: fetched at once, whatever tokens from others asked before."""
+    return signing_keys.signing_key(config, metadata, kid, algorithm, fresh=True)
+
+
+def _key(config: AliasConfig, metadata: ProviderMetadata, kid: str | None, algorithm: str) -> jwt.PyJWK:
+    return signing_key(config, metadata, kid, algorithm)  # the module's name, looked up when called
 
 
 def token_hash(value: str, algorithm: str) -> str:
@@ -67,46 +66,21 @@ def validate_id_token(
     authentication must be that recent, by one of those policies, and (``prompt=login``, ``login_since``
     = when the sign-on started) must have happened during this sign-on.
     """
-    header = _header(id_token)
-    algorithm = header.get("alg")
-    if not isinstance(algorithm, str) or algorithm not in config.ID_TOKEN_ALGORITHMS or algorithm == "none":
-        raise TokenValidationError("id_token_bad_algorithm")
-    kid = header.get("kid")
-    if kid is not None and not isinstance(kid, str):
-        raise TokenValidationError("id_token_malformed")
-    if header.get("crit"):
-        raise TokenValidationError("id_token_malformed")  # no critical extensions are understood
-
-    key: Any
-    if algorithm in HMAC_ALGORITHMS:
-        if not config.CLIENT_SECRET:
-            raise TokenValidationError("id_token_bad_algorithm")
-        key = config.CLIENT_SECRET.encode()
-    else:
-        key = signing_key(config, metadata, kid, algorithm)
-
     try:
-        claims: dict[str, Any] = jwt.decode(
+        header = signed_jwt.unverified_header(id_token, MAX_TOKEN_LENGTH)
+        # From PingOne's token endpoint, over TLS: an unknown kid is PingOne rotating its keys.
+        claims = signed_jwt.decode(
+            config,
+            metadata,
             id_token,
-            key,
-            algorithms=[algorithm],
-            options={
-                "require": ["iss", "sub", "aud", "exp", "iat"],
-                "verify_aud": False,  # checked below: every audience must be trusted
-                "verify_iss": False,  # checked below, exactly
-            },
-            leeway=config.LEEWAY,
+            header,
+            algorithms=config.ID_TOKEN_ALGORITHMS,
+            require=("iss", "sub", "aud", "exp", "iat"),
+            key_source=_key,
         )
-    except jwt.ExpiredSignatureError:
-        raise TokenValidationError("id_token_expired") from None
-    except jwt.ImmatureSignatureError:
-        raise TokenValidationError("id_token_not_yet_valid") from None
-    except jwt.InvalidSignatureError:
-        raise TokenValidationError("id_token_bad_signature") from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise TokenValidationError(f"id_token_missing_{exc.claim}") from None
-    except jwt.PyJWTError:
-        raise TokenValidationError("id_token_invalid") from None
+    except signed_jwt.JWTRefused as refused:
+        raise TokenValidationError(f"id_token_{refused.reason}") from None
+    algorithm = signed_jwt.algorithm_of(header)
 
     if not isinstance(claims.get("iss"), str) or not constant_time_compare(claims["iss"], metadata.issuer):
         raise TokenValidationError("id_token_bad_issuer")

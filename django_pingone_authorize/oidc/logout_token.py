@@ -20,11 +20,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.debug import sensitive_variables
 
-from django_pingone_authorize.conf import HMAC_ALGORITHMS, AliasConfig, aliases, get_alias
-from django_pingone_authorize.errors import ProviderError, SignOnError
+from django_pingone_authorize.conf import AliasConfig, aliases, get_alias
+from django_pingone_authorize.oidc import signed_jwt
 from django_pingone_authorize.provider import shared_cache
 from django_pingone_authorize.provider.discovery import get_metadata
-from django_pingone_authorize.provider.signing_keys import signing_key
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 MAX_LOGOUT_TOKEN_LENGTH = 16384
@@ -47,6 +46,10 @@ class LogoutRequest:
     sid: str | None
 
 
+# The shared decode's reasons, as logout tokens have always named them.
+_LOGOUT_REASONS = {"unknown_key": "logout_token_bad_signature", "not_yet_valid": "logout_token_invalid"}
+
+
 def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(token, str) or not token or len(token) > MAX_LOGOUT_TOKEN_LENGTH or token.count(".") != 2:
         raise LogoutTokenError("logout_token_malformed")
@@ -59,14 +62,15 @@ def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _aliases_for(issuer: object) -> list[AliasConfig]:
-    """The configured aliases whose issuer is the token's (its own claim: only a lookup, verified below)."""
+    """The aliases with ``CHANNEL_LOGOUT`` whose issuer is the token's (its own claim: only a lookup, verified
+    below)."""
     found = []
     for name in aliases():
         try:
             config = get_alias(name)
         except ImproperlyConfigured:
             continue
-        if isinstance(issuer, str) and config.issuer == issuer:
+        if config.CHANNEL_LOGOUT and isinstance(issuer, str) and config.issuer == issuer:
             found.append(config)
     return found
 
@@ -92,43 +96,18 @@ def validate_logout_token(token: str) -> LogoutRequest:
 @sensitive_variables("token")
 def _validate_for(config: AliasConfig, token: str) -> LogoutRequest:
     header, _ = _unverified(token)
-    algorithm = header.get("alg")
-    if not isinstance(algorithm, str) or algorithm not in config.ID_TOKEN_ALGORITHMS or algorithm == "none":
-        raise LogoutTokenError("logout_token_bad_algorithm")
-    if header.get("crit"):
-        raise LogoutTokenError("logout_token_malformed")
-    kid = header.get("kid")
-    if kid is not None and not isinstance(kid, str):
-        raise LogoutTokenError("logout_token_malformed")
     metadata = get_metadata(config)
-    key: Any
-    if algorithm in HMAC_ALGORITHMS:
-        if not config.CLIENT_SECRET:
-            raise LogoutTokenError("logout_token_bad_algorithm")
-        key = config.CLIENT_SECRET.encode()
-    else:
-        try:
-            key = signing_key(config, metadata, kid, algorithm)
-        except ProviderError:
-            raise
-        except SignOnError:  # TokenValidationError: no such key, even after fetching the keys again
-            raise LogoutTokenError("logout_token_bad_signature") from None
     try:
-        claims: dict[str, Any] = jwt.decode(
+        claims = signed_jwt.decode(
+            config,
+            metadata,
             token,
-            key,
-            algorithms=[algorithm],
-            options={"require": ["iss", "aud", "iat", "jti", "events"], "verify_aud": False, "verify_iss": False},
-            leeway=config.LEEWAY,
+            header,
+            algorithms=config.ID_TOKEN_ALGORITHMS,
+            require=("iss", "aud", "iat", "jti", "events"),
         )
-    except jwt.ExpiredSignatureError:
-        raise LogoutTokenError("logout_token_expired") from None
-    except jwt.InvalidSignatureError:
-        raise LogoutTokenError("logout_token_bad_signature") from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise LogoutTokenError(f"logout_token_missing_{exc.claim}") from None
-    except jwt.PyJWTError:
-        raise LogoutTokenError("logout_token_invalid") from None
+    except signed_jwt.JWTRefused as refused:
+        raise LogoutTokenError(_LOGOUT_REASONS.get(refused.reason, f"logout_token_{refused.reason}")) from None
 
     if not isinstance(claims.get("iss"), str) or not constant_time_compare(claims["iss"], metadata.issuer):
         raise LogoutTokenError("logout_token_bad_issuer")
@@ -167,3 +146,7 @@ def _use_jti_once(config: AliasConfig, issuer: str, jti: str) -> None:
     added = shared_cache.add(config.CACHE, f"pingone:logout-jti:{digest}", True, MAX_AGE + 2 * config.LEEWAY)
     if added is False:
         raise LogoutTokenError("logout_token_replayed")
+    if added is None:
+        # The cache cannot say whether this token was used before: refused (fail closed). The provider sends
+        # it again later (OpenID Back-Channel Logout §2.8), by when the cache may answer.
+        raise LogoutTokenError("logout_token_replay_unchecked")

@@ -95,13 +95,16 @@ def _reread(*, setting: str, **kwargs: Any) -> None:
 
 
 def breaker_key(url: str) -> str:
-    """The breaker a URL belongs to: scheme, host (and port) and first path segment."""
+    """The breaker a URL belongs to: scheme, host (and port) and first path segment; for the management API
+    (``/v1/environments/{envID}/...``) the environment too, so one environment's failures never stop another's."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
-    first = parts.path.lstrip("/").split("/", 1)[0]
-    return f"{parts.scheme}://{parts.netloc}/{first}"
+    segments = parts.path.lstrip("/").split("/")
+    if len(segments) >= 3 and segments[0] == "v1" and segments[1] == "environments":
+        return f"{parts.scheme}://{parts.netloc}/v1/environments/{segments[2]}"
+    return f"{parts.scheme}://{parts.netloc}/{segments[0]}"
 
 
 def _cache_key(kind: str, key: str) -> str:
@@ -131,6 +134,7 @@ class Ticket:
     key: str
     probe: bool = False  # this call is the half-open probe
     enabled: bool = True
+    counted: bool = True  # False: the visitor shapes this call's input; its failures do not count
     started: float = 0.0  # wall time a probe went out
 
 
@@ -165,18 +169,20 @@ def unavailable() -> ProviderError:
     return ProviderError("provider_unavailable", UNAVAILABLE_MESSAGE, status=503)
 
 
-def before_call(url: str) -> Ticket:
+def before_call(url: str, *, counted: bool = True) -> Ticket:
     """Raise ``ProviderError("provider_unavailable", status=503)`` at once when the circuit of ``url`` is
-    open (or half-open with a probe already under way); otherwise the ticket for this call's outcome."""
+    open (or half-open with a probe already under way); otherwise the ticket for this call's outcome.
+    ``counted=False``: the visitor shapes the call's input, so it never probes a half-open circuit (its
+    failure would say nothing about PingOne) and its failures are not counted."""
     lim = limits()
     key = breaker_key(url)
     if not lim.enabled:
         return Ticket(key, enabled=False)
     until = _open_until(lim, key)
     if until is None:
-        return Ticket(key)
+        return Ticket(key, counted=counted)
     now = time.time()
-    if now < until or not _claim_probe(lim, key, now):
+    if now < until or not counted or not _claim_probe(lim, key, now):
         raise unavailable()
     logger.info("PingOne circuit for %s: cool-down over, probing", key)
     return Ticket(key, probe=True, started=now)
@@ -254,6 +260,8 @@ def record_failure(ticket: Ticket, reason: str) -> None:
     if reason not in FAILURE_REASONS:
         record_success(ticket)
         return
+    if not ticket.counted:
+        return  # the visitor shaped this call: a failure may be their input's doing, not PingOne's state
     lim = limits()
     key = ticket.key
     _failed_here[key] = time.time()
@@ -284,9 +292,9 @@ def reset_caches() -> None:
 
 
 @contextlib.contextmanager
-def guard(url: str) -> Iterator[None]:
+def guard(url: str, *, counted: bool = True) -> Iterator[None]:
     """Run one call to ``url`` under its breaker: fail fast when open, record how the call ended."""
-    ticket = before_call(url)
+    ticket = before_call(url, counted=counted)
     try:
         yield
     except ProviderError as exc:

@@ -313,6 +313,7 @@ def request_json(
     expect: tuple[int, ...] = (200,),
     cookies: Mapping[str, str] | None = None,
     json_body: Any = None,
+    counted: bool = True,
 ) -> tuple[dict[str, Any], requests.Response]:
     """Call ``url`` and return its JSON object body and the response.
 
@@ -320,9 +321,12 @@ def request_json(
     of the whole call. Any transport failure, unexpected status, redirect or non-JSON body raises
     ``ProviderError``; an OAuth error body is passed on in it. While PingOne is failing (``circuit_breaker``:
     repeated timeouts, connection failures or 5xx) the call fails at once with
-    ``ProviderError("provider_unavailable", status=503)`` instead.
+    ``ProviderError("provider_unavailable", status=503)`` instead. ``counted=False``: a call whose input the
+    visitor shapes (a flows action, an introspected token): it fails fast while the circuit is open, but its
+    5xx and timeouts do not count towards opening it (input that trips a PingOne bug must not open the
+    circuit for everyone).
     """
-    with circuit_breaker.guard(url):
+    with circuit_breaker.guard(url, counted=counted):
         body_data: Any = data
         if json_body is not None:
             body_data = json.dumps(json_body)

@@ -10,6 +10,12 @@ new set has the key. The fetching is bounded, so that tokens with made-up kids c
 * at most one refetch per ``REFETCH_INTERVAL`` for every worker together (a failed one counts too);
 * a kid still unknown after a refetch is remembered for ``UNKNOWN_KID_TTL`` and fetches nothing meanwhile.
 
+Those bounds are kept in two lanes that never share them: tokens anyone can hand us (API bearer tokens, logout
+tokens: the ``bearer`` lane) and ID tokens that arrived from PingOne's token endpoint over TLS (``fresh=True``,
+the ``op`` lane). A probe with a made-up kid therefore never delays PingOne's real key rotation: the next
+sign-on's ID token with the new kid fetches the keys at once (OpenID RP certification
+``rp-key-rotation-op-sign-key``), still one fetch in flight at a time and still bounded in its own lane.
+
 With the cache unreachable (``shared_cache``) each process keeps its own copy and its own bounds.
 """
 
@@ -40,6 +46,8 @@ CLAIM_GRACE = 2.0  # seconds a worker's fresh refetch claim counts as its fetch 
 UNKNOWN_KID_TTL = 300.0  # seconds a kid that stayed unknown after a refetch fetches nothing
 UNKNOWN_KID_MEMO_MAX = 1024  # unknown kids remembered per JWKS URI in a process
 WAIT_POLL = 0.05  # seconds between two looks at another worker's fetch in flight
+BEARER_LANE = "bearer"  # tokens anyone can hand us
+OP_LANE = "op"  # ID tokens from PingOne's token endpoint
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ class _Source:
     def __init__(self) -> None:
         self.lock = threading.Lock()  # one fetch in flight per URI in this process
         self.held: _Held | None = None  # the newest set seen; this process's own copy when the cache is down
-        self.refetched_at = -math.inf  # when this process last started a refetch for an unknown kid
+        self.refetched_at: dict[str, float] = {}  # lane -> when this process last started a refetch
         self.unknown: dict[tuple[str, str], float] = {}  # (kid, alg) -> remembered unknown until
         self.unknown_lock = threading.Lock()
 
@@ -147,12 +155,13 @@ def _visible(config: AliasConfig, jwks_uri: str, source: _Source) -> _Held | Non
 
 def _stale(config: AliasConfig, jwks_uri: str, source: _Source, error: ProviderError) -> _Held | None:
     """Stale-if-error: the newest set seen (the cache's, or this process's own copy), past ``CACHE_TTL`` but
-    within ``stale_if_error.STALE_SECONDS`` of it, when the refresh failed because PingOne cannot be reached."""
+    within ``stale_if_error.STALE_KEYS_SECONDS`` (one hour) of it, when the refresh failed because PingOne cannot
+    be reached. Bounded tighter than the discovery document's day: a withdrawn key must stop being trusted."""
     held = source.held  # ``_visible`` put the cache's set here, fresh or not
     if held is None or not stale_if_error.unreachable(error):
         return None
     age = time.time() - held.fetched_at
-    if age >= config.CACHE_TTL + stale_if_error.STALE_SECONDS:
+    if age >= config.CACHE_TTL + stale_if_error.STALE_KEYS_SECONDS:
         return None
     stale_if_error.served_stale("signing keys", jwks_uri, error, age)
     return held
@@ -169,7 +178,7 @@ def _fetch(config: AliasConfig, jwks_uri: str, source: _Source) -> _Held:
         config.CACHE,
         cache_key("jwks", jwks_uri),
         {"at": held.fetched_at, "jwks": document},
-        config.CACHE_TTL + stale_if_error.STALE_SECONDS,  # fresh for CACHE_TTL (``_visible``), then stale
+        config.CACHE_TTL + stale_if_error.STALE_KEYS_SECONDS,  # fresh for CACHE_TTL (``_visible``), then stale
     )
     source.held = held
     logger.info("Fetched PingOne signing keys from %s (%d keys)", jwks_uri, len(held.keys))
@@ -177,7 +186,12 @@ def _fetch(config: AliasConfig, jwks_uri: str, source: _Source) -> _Held:
 
 
 def _await_other_worker(
-    config: AliasConfig, jwks_uri: str, source: _Source, seen: _Held | None, claimed_at: float | None = None
+    config: AliasConfig,
+    jwks_uri: str,
+    source: _Source,
+    seen: _Held | None,
+    claimed_at: float | None = None,
+    lane: str = BEARER_LANE,
 ) -> _Held | None:
     """While another worker's fetch is in flight (its lock key is in the cache), wait for it, at most as long
     as that fetch may take; the new set, or None when there was none in flight or it brought nothing.
@@ -191,7 +205,7 @@ def _await_other_worker(
         # Lock key first: the fetcher stores the set before it drops the key, so "gone" means "stored".
         in_flight = shared_cache.get(config.CACHE, fetching) is True
         if not in_flight and claimed_at is not None:
-            pending = _pending_claim(config, jwks_uri)  # None once the claimer marked it done
+            pending = _pending_claim(config, jwks_uri, lane)  # None once the claimer marked it done
             in_flight = pending is not None and time.time() - pending < CLAIM_GRACE
         held = _visible(config, jwks_uri, source)
         if _changed(held, seen):
@@ -218,9 +232,13 @@ def _fetch_once(config: AliasConfig, jwks_uri: str, source: _Source, seen: _Held
             shared_cache.delete(config.CACHE, fetching)
 
 
-def _claim_refetch(config: AliasConfig, jwks_uri: str, now: float) -> bool:
-    """Whether this worker may refetch now: no worker refetched within ``REFETCH_INTERVAL``."""
-    key = cache_key("jwks-refetch", jwks_uri)
+def _refetch_key(jwks_uri: str, lane: str) -> str:
+    return cache_key("jwks-refetch", jwks_uri if lane == BEARER_LANE else f"{lane} {jwks_uri}")
+
+
+def _claim_refetch(config: AliasConfig, jwks_uri: str, now: float, lane: str = BEARER_LANE) -> bool:
+    """Whether this worker may refetch now: no worker refetched within ``REFETCH_INTERVAL`` (in ``lane``)."""
+    key = _refetch_key(jwks_uri, lane)
     added = shared_cache.add(config.CACHE, key, now, REFETCH_INTERVAL + 1)
     if added is None:
         return True  # the cache is unreachable: this process's own interval has decided
@@ -242,18 +260,19 @@ def _claim_time(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _pending_claim(config: AliasConfig, jwks_uri: str) -> float | None:
+def _pending_claim(config: AliasConfig, jwks_uri: str, lane: str = BEARER_LANE) -> float | None:
     """When another worker claimed a refetch whose fetch has not finished yet (None: no such claim)."""
-    value = shared_cache.get(config.CACHE, cache_key("jwks-refetch", jwks_uri))
+    value = shared_cache.get(config.CACHE, _refetch_key(jwks_uri, lane))
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _claim_done(config: AliasConfig, jwks_uri: str, claimed_at: float) -> None:
-    shared_cache.set(config.CACHE, cache_key("jwks-refetch", jwks_uri), {"at": claimed_at}, REFETCH_INTERVAL + 1)
+def _claim_done(config: AliasConfig, jwks_uri: str, claimed_at: float, lane: str = BEARER_LANE) -> None:
+    shared_cache.set(config.CACHE, _refetch_key(jwks_uri, lane), {"at": claimed_at}, REFETCH_INTERVAL + 1)
 
 
-def _marker(kid: str | None, algorithm: str) -> tuple[str, str]:
-    return ("-" if kid is None else f"+{kid}", algorithm)
+def _marker(kid: str | None, algorithm: str, lane: str = BEARER_LANE) -> tuple[str, str]:
+    prefix = "" if lane == BEARER_LANE else f"{lane}:"
+    return (prefix + ("-" if kid is None else f"+{kid}"), algorithm)
 
 
 def _known_unknown(config: AliasConfig, jwks_uri: str, source: _Source, marker: tuple[str, str]) -> bool:
@@ -288,12 +307,18 @@ def _remember_unknown(config: AliasConfig, jwks_uri: str, source: _Source, marke
 
 
 def _select_or_remember(
-    config: AliasConfig, source: _Source, jwks_uri: str, held: _Held, kid: str | None, algorithm: str
+    config: AliasConfig,
+    source: _Source,
+    jwks_uri: str,
+    held: _Held,
+    kid: str | None,
+    algorithm: str,
+    lane: str = BEARER_LANE,
 ) -> jwt.PyJWK | None:
-    """The key from a set fetched after the token came in; a kid it lacks is remembered as unknown."""
+    """The key from a set fetched after the token came in; a kid it lacks is remembered as unknown (in ``lane``)."""
     key = _select(held.keys, kid, algorithm)
     if key is None:
-        _remember_unknown(config, jwks_uri, source, _marker(kid, algorithm))
+        _remember_unknown(config, jwks_uri, source, _marker(kid, algorithm, lane))
     return key
 
 
@@ -320,10 +345,10 @@ def _current(config: AliasConfig, jwks_uri: str, source: _Source) -> tuple[_Held
 
 
 def _refetch_for(
-    config: AliasConfig, jwks_uri: str, source: _Source, seen: _Held, kid: str | None, algorithm: str
+    config: AliasConfig, jwks_uri: str, source: _Source, seen: _Held, kid: str | None, algorithm: str, lane: str
 ) -> jwt.PyJWK | None:
-    """The key for a kid that ``seen`` lacks, from a set fetched again (bounded, see the module doc)."""
-    marker = _marker(kid, algorithm)
+    """The key for a kid that ``seen`` lacks, from a set fetched again (bounded in ``lane``, see the module doc)."""
+    marker = _marker(kid, algorithm, lane)
     if _known_unknown(config, jwks_uri, source, marker):
         return None
     # Threads with unknown kids queue here while one of them fetches, then read what it fetched.
@@ -332,40 +357,43 @@ def _refetch_for(
     try:
         held = _visible(config, jwks_uri, source)
         if held is not None and _changed(held, seen):  # another thread or worker fetched since
-            return _select_or_remember(config, source, jwks_uri, held, kid, algorithm)
+            return _select_or_remember(config, source, jwks_uri, held, kid, algorithm, lane)
         now = time.time()
-        recently_here = now - source.refetched_at < REFETCH_INTERVAL
-        if recently_here or not _claim_refetch(config, jwks_uri, now):
+        recently_here = now - source.refetched_at.get(lane, -math.inf) < REFETCH_INTERVAL
+        if recently_here or not _claim_refetch(config, jwks_uri, now, lane):
             # Too soon after the last refetch. One may still be in flight in another worker: wait for it (when
             # that worker's claim is the reason, its fetch counts as in flight from the claim on).
-            held = _await_other_worker(
-                config, jwks_uri, source, seen, None if recently_here else _pending_claim(config, jwks_uri)
-            )
+            claim = None if recently_here else _pending_claim(config, jwks_uri, lane)
+            held = _await_other_worker(config, jwks_uri, source, seen, claim, lane)
             if held is None:
                 return None
-            return _select_or_remember(config, source, jwks_uri, held, kid, algorithm)
-        source.refetched_at = now  # a failed refetch counts too: the endpoint is not hammered while it fails
+            return _select_or_remember(config, source, jwks_uri, held, kid, algorithm, lane)
+        source.refetched_at[lane] = now  # a failed refetch counts too: the endpoint is not hammered while it fails
         try:
             held = _fetch_once(config, jwks_uri, source, seen)
         finally:
-            _claim_done(config, jwks_uri, now)  # workers waiting on this claim stop waiting
-        return _select_or_remember(config, source, jwks_uri, held, kid, algorithm)
+            _claim_done(config, jwks_uri, now, lane)  # workers waiting on this claim stop waiting
+        return _select_or_remember(config, source, jwks_uri, held, kid, algorithm, lane)
     finally:
         source.lock.release()
 
 
-def signing_key(config: AliasConfig, metadata: ProviderMetadata, kid: str | None, algorithm: str) -> jwt.PyJWK:
-    """The issuer's key for ``kid``; fetches the JWKS again (bounded) when the kid is unknown."""
+def signing_key(
+    config: AliasConfig, metadata: ProviderMetadata, kid: str | None, algorithm: str, *, fresh: bool = False
+) -> jwt.PyJWK:
+    """The issuer's key for ``kid``; fetches the JWKS again (bounded) when the kid is unknown. ``fresh``: the
+    token came from PingOne's token endpoint, so its bounds are not the ones tokens from anyone else use."""
     jwks_uri = metadata.jwks_uri
     source = _source(jwks_uri)
+    lane = OP_LANE if fresh else BEARER_LANE
     held, just_fetched = _current(config, jwks_uri, source)
     key = _select(held.keys, kid, algorithm)
     if key is None:
         if just_fetched:  # as new as it gets: fetching again would find nothing more
-            _remember_unknown(config, jwks_uri, source, _marker(kid, algorithm))
+            _remember_unknown(config, jwks_uri, source, _marker(kid, algorithm, lane))
         else:
             # Keys rotate: a new kid may have appeared since we cached the set.
-            key = _refetch_for(config, jwks_uri, source, held, kid, algorithm)
+            key = _refetch_for(config, jwks_uri, source, held, kid, algorithm, lane)
     if key is None:
         raise TokenValidationError("id_token_unknown_key")
     return key

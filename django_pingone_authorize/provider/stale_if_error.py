@@ -22,6 +22,9 @@ from django_pingone_authorize.provider.circuit_breaker import FAILURE_REASONS
 logger = logging.getLogger(__name__)
 
 STALE_SECONDS = 24 * 3600  # how long past its CACHE_TTL a copy is kept, to be served while PingOne is down
+# Signing keys, less: a key PingOne withdrew (rotated out, or compromised) must not stay trusted for a day
+# because its JWKS cannot be fetched. One hour past CACHE_TTL at most.
+STALE_KEYS_SECONDS = 3600
 WARN_INTERVAL = 60.0  # seconds between two warnings about the same stale copy served
 # Failures that say "PingOne cannot be reached": serve the stale copy. The breaker's, and its own 503.
 UNREACHABLE = FAILURE_REASONS | {"provider_unavailable"}

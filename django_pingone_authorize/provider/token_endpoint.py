@@ -1,7 +1,10 @@
-"""The back-channel half of a sign-on: the code exchange at ``/as/token`` and the optional userinfo call."""
+"""The back-channel half of a sign-on: the code exchange at ``/as/token`` and the optional userinfo call; and
+``post_authenticated``, the one client-authenticated POST every grant and client call goes through (code
+exchange, refresh, client credentials, the worker token, introspection, revocation, PAR)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +39,37 @@ def _optional_str(body: dict[str, Any], name: str) -> str | None:
     return value
 
 
+@sensitive_variables()
+def post_authenticated(
+    config: AliasConfig,
+    endpoint: str,
+    data: Mapping[str, str],
+    *,
+    what: str,
+    audience: str | None = None,
+    expect: tuple[int, ...] = (200,),
+    counted: bool = True,
+) -> dict[str, Any]:
+    """POST the form ``data`` to ``endpoint`` with the client's authentication (``config``'s
+    ``TOKEN_ENDPOINT_AUTH_METHOD``; ``audience`` of a client assertion: the endpoint unless given) and return
+    the JSON answer. ``counted``: whether PingOne's failures here count for the circuit breaker (False when the
+    visitor shapes what is sent: ``circuit_breaker``)."""
+    form = dict(data)
+    headers: dict[str, str] = {}
+    client_auth.authenticate(config, form, headers, audience=audience or endpoint)
+    body, _response = request_json(
+        "POST",
+        endpoint,
+        timeout=config.TIMEOUT,
+        what=what,
+        data=form,
+        headers=headers,
+        expect=expect,
+        counted=counted,
+    )
+    return body
+
+
 # Every local of these two is hidden from error reports, and so is every frame below them that has no
 # decorator of its own (``client.py``, ``requests``): the code, the client's credentials, the tokens.
 @sensitive_variables()
@@ -49,11 +83,7 @@ def exchange_code(
         "redirect_uri": redirect_uri,
         "code_verifier": code_verifier,
     }
-    headers: dict[str, str] = {}
-    client_auth.authenticate(config, data, headers, audience=metadata.token_endpoint)
-    body, _response = request_json(
-        "POST", metadata.token_endpoint, timeout=config.TIMEOUT, what="token request", data=data, headers=headers
-    )
+    body = post_authenticated(config, metadata.token_endpoint, data, what="token request")
     id_token = body.get("id_token")
     if not isinstance(id_token, str) or not id_token:
         raise ProviderError("token_no_id_token", _("The identity provider did not send an ID token."))

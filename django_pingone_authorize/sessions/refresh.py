@@ -36,9 +36,9 @@ from django.views.decorators.debug import sensitive_variables
 from django_pingone_authorize.conf import AliasConfig, get_alias
 from django_pingone_authorize.errors import ProviderError, SignOnError, TokenValidationError
 from django_pingone_authorize.oidc.id_token import validate_id_token
-from django_pingone_authorize.provider import client_auth, shared_cache
+from django_pingone_authorize.provider import shared_cache
 from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
-from django_pingone_authorize.provider.http import request_json
+from django_pingone_authorize.provider.token_endpoint import post_authenticated
 from django_pingone_authorize.sessions import token_store
 from django_pingone_authorize.sessions.token_store import TokenSet
 
@@ -197,12 +197,8 @@ def _refresh_across_workers(
 def _refresh_at_provider(config: AliasConfig, current: TokenSet) -> TokenSet:
     metadata = get_metadata(config)
     data = {"grant_type": "refresh_token", "refresh_token": str(current.refresh_token)}
-    headers: dict[str, str] = {}
-    client_auth.authenticate(config, data, headers, audience=metadata.token_endpoint)
     try:
-        body, _response = request_json(
-            "POST", metadata.token_endpoint, timeout=config.TIMEOUT, what="token refresh", data=data, headers=headers
-        )
+        body = post_authenticated(config, metadata.token_endpoint, data, what="token refresh")
     except ProviderError as error:
         if error.error in ("invalid_grant", "invalid_token"):
             raise SessionEnded() from None

@@ -31,8 +31,9 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.models import PingOneSession
+from django_pingone_authorize.provider import encryption as token_encryption
 from django_pingone_authorize.provider import shared_cache
-from django_pingone_authorize.sessions import encryption as token_encryption
+from django_pingone_authorize.sessions import revocation, token_store
 
 logger = logging.getLogger(__name__)
 
@@ -101,23 +102,28 @@ def remember_sign_on(request: HttpRequest, alias: str, claims: dict[str, Any], t
         logger.warning("Could not index the PingOne session of user %s: %s", user.pk, type(error).__name__)  # type: ignore[union-attr]
 
 
-def _end(rows: models.QuerySet[PingOneSession], *, keep_session_key: str | None = None) -> int:
-    """Delete the sessions of ``rows`` (and their rows); the number of sessions ended."""
+def _end(rows: models.QuerySet[PingOneSession], *, keep_session_key: str | None = None, revoke: bool = False) -> int:
+    """Delete the sessions of ``rows`` (and their rows); the number of sessions ended. ``revoke``: first revoke
+    each session's refresh and access tokens at PingOne (``REVOKE_ON_LOGOUT``), so that no browser keeps a way
+    back through them."""
     store = _session_store()
     ended = 0
     for row in list(rows):
         key = token_encryption.decrypt_text(row.session_key_encrypted)
-        if key is not None and key != keep_session_key:
+        ending = key is not None and key != keep_session_key
+        if row.token_cache_key and row.alias:
+            _drop_tokens(row.alias, row.token_cache_key, store(key) if ending and revoke and key else None)
+        if ending and key is not None:
             store(key).delete()
             ended += 1
-        if row.token_cache_key and row.alias:
-            _drop_tokens(row.alias, row.token_cache_key)
         if key != keep_session_key:
             row.delete()
     return ended
 
 
-def _drop_tokens(alias: str, token_cache_key: str) -> None:
+@sensitive_variables("token_set")
+def _drop_tokens(alias: str, token_cache_key: str, revoke_from: SessionBase | None = None) -> None:
+    """Forget a session's token set; with ``revoke_from`` (the session about to end) revoke its newest tokens."""
     from django.core.exceptions import ImproperlyConfigured
 
     from django_pingone_authorize.conf import get_alias
@@ -126,6 +132,10 @@ def _drop_tokens(alias: str, token_cache_key: str) -> None:
         config = get_alias(alias)
     except ImproperlyConfigured:
         return
+    if revoke_from is not None and config.REVOKE_ON_LOGOUT:
+        token_set = token_store.at_cache_key(config, token_cache_key, revoke_from)
+        if token_set is not None:
+            revocation.revoke_all(config, refresh_token=token_set.refresh_token, access_token=token_set.access_token)
     shared_cache.delete(config.CACHE, token_cache_key)
 
 
@@ -142,9 +152,10 @@ def end_pingone_session(issuer: str, *, sid: str | None = None, subject: str | N
     return _end(PingOneSession.objects.filter(condition))
 
 
-def end_user_sessions(user: Any, *, except_session_key: str | None = None) -> int:
-    """End every Django session of ``user`` the index knows (``except_session_key``: keep that one)."""
-    return _end(PingOneSession.objects.filter(user_id=user.pk), keep_session_key=except_session_key)
+def end_user_sessions(user: Any, *, except_session_key: str | None = None, revoke: bool = False) -> int:
+    """End every Django session of ``user`` the index knows (``except_session_key``: keep that one; ``revoke``:
+    revoke each one's tokens at PingOne first)."""
+    return _end(PingOneSession.objects.filter(user_id=user.pk), keep_session_key=except_session_key, revoke=revoke)
 
 
 def subjects_of(user: Any) -> list[tuple[str, str, str]]:

@@ -34,9 +34,9 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.provider import encryption as token_encryption
 from django_pingone_authorize.provider import shared_cache
 from django_pingone_authorize.provider.token_endpoint import TokenResponse
-from django_pingone_authorize.sessions import encryption as token_encryption
 
 # How long the cache keeps a token set after it was written: as long as a session may live (two weeks by default).
 CACHE_LIFETIME_FALLBACK = 14 * 24 * 3600
@@ -141,6 +141,20 @@ def in_session(session: SessionBase) -> TokenSet | None:
 def in_cache(config: AliasConfig, set_id: str) -> TokenSet | None:
     token_set = _from_dict(token_encryption.decrypt(shared_cache.get(config.CACHE, cache_key(set_id))))
     return token_set if token_set is not None and token_set.set_id == set_id else None
+
+
+def at_cache_key(config: AliasConfig, key: str, session: SessionBase | None = None) -> TokenSet | None:
+    """The newest copy of the token set at ``key`` (``token_cache_key``, as the session index keeps it): the
+    cache's or, when given, ``session``'s (another browser's session, about to end)."""
+    shared = _from_dict(token_encryption.decrypt(shared_cache.get(config.CACHE, key)))
+    if shared is not None and cache_key(shared.set_id) != key:
+        shared = None
+    mine = in_session(session) if session is not None else None
+    if mine is not None and cache_key(mine.set_id) != key:
+        mine = None
+    if shared is None or (mine is not None and mine.generation > shared.generation):
+        return mine
+    return shared
 
 
 def newest(config: AliasConfig, session: SessionBase) -> TokenSet | None:

@@ -22,7 +22,8 @@ from typing import Any
 import jwt
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 HMAC_ALGORITHMS: dict[str, Callable[[], Any]] = {
     "HS256": hashlib.sha256,
@@ -34,6 +35,13 @@ RSA_ALGORITHMS: dict[str, type[hashes.HashAlgorithm]] = {
     "RS384": hashes.SHA384,
     "RS512": hashes.SHA512,
 }
+# ES*: the hash and the curve (RFC 7518 §3.4). PingOne accepts them for private_key_jwt client assertions.
+EC_ALGORITHMS: dict[str, tuple[type[hashes.HashAlgorithm], str]] = {
+    "ES256": (hashes.SHA256, "P-256"),
+    "ES384": (hashes.SHA384, "P-384"),
+    "ES512": (hashes.SHA512, "P-521"),
+}
+_CURVES: dict[str, ec.EllipticCurve] = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 _MAX_JWT_LENGTH = 64 * 1024
@@ -114,6 +122,39 @@ def verify_rsa(parsed: ParsedJWS, public_key: rsa.RSAPublicKey) -> None:
         public_key.verify(parsed.signature, parsed.signing_input, padding.PKCS1v15(), hash_type())
     except InvalidSignature as exc:
         raise InvalidJWT("the JWT signature does not verify") from exc
+
+
+def verify_ec(parsed: ParsedJWS, public_key: ec.EllipticCurvePublicKey) -> None:
+    """An ES* signature (RFC 7518 §3.4: R and S, each the curve's size, concatenated)."""
+    known = EC_ALGORITHMS.get(parsed.alg)
+    if known is None:
+        raise InvalidJWT(f"alg {parsed.alg!r} is not an EC algorithm")
+    hash_type, curve = known
+    if public_key.curve.name != _CURVES[curve].name:
+        raise InvalidJWT(f"alg {parsed.alg!r} does not fit the key's curve")
+    size = (public_key.curve.key_size + 7) // 8
+    if len(parsed.signature) != 2 * size:
+        raise InvalidJWT("the JWT signature does not verify")
+    r = int.from_bytes(parsed.signature[:size], "big")
+    s = int.from_bytes(parsed.signature[size:], "big")
+    try:
+        public_key.verify(encode_dss_signature(r, s), parsed.signing_input, ec.ECDSA(hash_type()))
+    except InvalidSignature as exc:
+        raise InvalidJWT("the JWT signature does not verify") from exc
+
+
+def load_ec_public_jwk(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
+    """The EC public key in a JWK (P-256, P-384, P-521); raises ``ValueError`` for anything else."""
+    curve = _CURVES.get(str(jwk.get("crv")))
+    if jwk.get("kty") != "EC" or curve is None:
+        raise ValueError("the JWK is not an EC key on P-256, P-384 or P-521")
+    numbers = ec.EllipticCurvePublicNumbers(_b64url_uint(jwk.get("x"), "x"), _b64url_uint(jwk.get("y"), "y"), curve)
+    return numbers.public_key()
+
+
+def load_public_jwk(jwk: Mapping[str, Any]) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+    """The RSA or EC public key in a JWK; raises ``ValueError`` for anything else."""
+    return load_ec_public_jwk(jwk) if jwk.get("kty") == "EC" else load_rsa_public_jwk(jwk)
 
 
 def _b64url_uint(text: object, name: str) -> int:

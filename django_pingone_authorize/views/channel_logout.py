@@ -1,5 +1,11 @@
-"""Logout that PingOne starts: front-channel (a hidden iframe in the browser) and back-channel (a POST from the
-provider's server). Both end every Django session the PingOne session opened, found in ``session_index``.
+"""Logout that an OpenID provider starts: front-channel (a hidden iframe in the browser) and back-channel (a POST
+from the provider's server). Both end every Django session the provider's session opened, found in
+``session_index``.
+
+PingOne never calls either: its OpenID Connect applications have no front- or back-channel logout URI. Both
+endpoints answer 404 unless an alias turns them on (``CHANNEL_LOGOUT``, for another OpenID provider), and only
+that alias's issuer is heard. What ends a Django session when a PingOne session ends is the session check
+(``SESSION_CHECK_INTERVAL``: a refresh that PingOne refuses) and a sign-off from this site.
 
 * ``pingone:frontchannel_logout`` (OpenID Connect Front-Channel Logout 1.0): ``GET ?iss=...&sid=...``. The page
   is loaded in PingOne's iframe, so this one view may be framed (no ``X-Frame-Options: DENY``); it is never
@@ -16,7 +22,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -36,13 +42,22 @@ MAX_PARAMETER_LENGTH = 1024
 
 
 def configured_issuers() -> set[str]:
+    """The issuers of the aliases that turned front- and back-channel logout on (``CHANNEL_LOGOUT``)."""
     issuers = set()
     for name in aliases():
         try:
-            issuers.add(get_alias(name).issuer)
+            config = get_alias(name)
         except ImproperlyConfigured:
             continue
+        if config.CHANNEL_LOGOUT:
+            issuers.add(config.issuer)
     return issuers
+
+
+def require_channel_logout() -> None:
+    """404 unless an alias turned front- and back-channel logout on (PingOne calls neither)."""
+    if not configured_issuers():
+        raise Http404("Front- and back-channel logout are off (CHANNEL_LOGOUT).")
 
 
 @method_decorator([never_cache, xframe_options_exempt], name="dispatch")
@@ -51,6 +66,7 @@ class FrontChannelLogoutView(View):
     template_name = "django_pingone_authorize/frontchannel_logout.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        require_channel_logout()
         iss, sid = request.GET.get("iss", ""), request.GET.get("sid", "")
         valid = (
             0 < len(iss) <= MAX_PARAMETER_LENGTH
@@ -80,6 +96,7 @@ class BackChannelLogoutView(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        require_channel_logout()
         tokens = request.POST.getlist("logout_token")
         if len(tokens) != 1:
             return self.refused("logout_token_missing")

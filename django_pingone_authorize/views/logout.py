@@ -23,7 +23,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_pingone_authorize.conf import get_alias
 from django_pingone_authorize.errors import SignOnError
 from django_pingone_authorize.provider.discovery import get_metadata
-from django_pingone_authorize.sessions import revocation, token_store
+from django_pingone_authorize.sessions import revocation
 from django_pingone_authorize.sessions.token_store import get_tokens
 
 logger = logging.getLogger(__name__)
@@ -44,23 +44,10 @@ class LogoutView(View):
         signoff = self.signoff_url(request, record, after)
         return HttpResponseRedirect(signoff or after)
 
-    @sensitive_variables("record", "token_set")
     def revoke_tokens(self, request: HttpRequest, record: dict[str, object]) -> None:
         """RFC 7009 at PingOne's ``/as/revoke``: the newest refresh token (another request may have rotated it)
         and access token, before the session that holds them goes (``REVOKE_ON_LOGOUT``)."""
-        alias = record.get("alias")
-        if not isinstance(alias, str):
-            return
-        try:
-            config = get_alias(alias)
-        except ImproperlyConfigured:
-            return
-        token_set = token_store.newest(config, request.session)
-        if token_set is None:
-            return
-        if config.REVOKE_ON_LOGOUT:
-            revocation.revoke_all(config, refresh_token=token_set.refresh_token, access_token=token_set.access_token)
-        token_store.forget(config, token_set.set_id)
+        revocation.revoke_session_tokens(request.session)
 
     @sensitive_variables("record", "id_token", "params")
     def signoff_url(self, request: HttpRequest, record: dict[str, object], after: str) -> str | None:

@@ -43,9 +43,10 @@ def api_standin(settings: Any, pingone_standin: PingOneStandIn) -> PingOneStandI
 
 
 def configure(settings: Any, standin: PingOneStandIn, **options: Any) -> None:
-    settings.PINGONE_AUTHORIZE = {
-        "default": standin.settings(**{"REDIRECT_URI": CALLBACK, "API_AUDIENCE": AUDIENCE, **options}),
-    }
+    # The stand-in's resources send typ at+jwt (PingOne from March 2027): required here, as a site whose
+    # environment sends it sets (the default "auto" learns it: tests/test_api_typ.py).
+    defaults = {"REDIRECT_URI": CALLBACK, "API_AUDIENCE": AUDIENCE, "API_REQUIRE_TYP": True}
+    settings.PINGONE_AUTHORIZE = {"default": standin.settings(**{**defaults, **options})}
 
 
 def client_credentials(standin: PingOneStandIn, scope: str = "orders:read", client: str = "demo-client") -> str:

@@ -264,7 +264,7 @@ def test_introspection_sees_revocation_when_not_cached(
     import requests
 
     configure(settings, api_standin, API_INTROSPECT=True, API_INTROSPECTION_MAX_CACHE=0)
-    token = client_credentials(api_standin)
+    token = user_token(api_standin)  # PingOne revokes only tokens of a session (sid): not client credentials
     assert client.get("/api/plain/orders/", **bearer(token)).status_code == 200
     revoked = requests.post(
         api_standin.revocation_endpoint, data={"token": token}, auth=("demo-client", "demo-secret"), timeout=10

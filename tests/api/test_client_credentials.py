@@ -18,6 +18,7 @@ from django_pingone_authorize.api.client_credentials import get_client_token
 from django_pingone_authorize.api.requests_auth import PingOneAuth
 from django_pingone_authorize.conf import get_alias
 from django_pingone_authorize.errors import ProviderError
+from django_pingone_authorize.provider import encryption
 from django_pingone_authorize.testing import PingOneStandIn
 from tests.api.support import configure
 
@@ -76,7 +77,9 @@ def test_waits_for_another_workers_fetch(api_standin: PingOneStandIn) -> None:
 
     def other_worker_finishes() -> None:
         time.sleep(0.3)
-        cache.set(key, {"access_token": "from-the-other-worker", "replace_at": time.time() + 600}, 600)
+        # As the other worker writes it: encrypted at rest (issue 22, item 5).
+        sealed = encryption.encrypt({"access_token": "from-the-other-worker", "replace_at": time.time() + 600})
+        cache.set(key, sealed, 600)
         cache.delete(f"{key}:fetching")
 
     threading.Thread(target=other_worker_finishes).start()

@@ -400,6 +400,7 @@ class HostileProvider:
             "CLIENT_ID": self.client_id,
             "CLIENT_SECRET": self.client_secret,
             "TIMEOUT": 5.0,
+            "CHANNEL_LOGOUT": True,  # a generic OpenID provider, which may call front- and back-channel logout
             **options,
         }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import override_settings
 
-from django_pingone_authorize.sessions import encryption as token_encryption
+from django_pingone_authorize.provider import encryption as token_encryption
 
 
 def test_round_trip_and_nothing_readable() -> None:

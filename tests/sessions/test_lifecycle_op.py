@@ -16,7 +16,7 @@ import pytest
 import requests
 from django.test import Client
 
-from django_pingone_authorize.sessions import refresh as token_refresh
+from django_pingone_authorize.provider import token_endpoint
 from django_pingone_authorize.sessions.token_store import get_tokens
 from tests.doubles.op_driver import sign_off_at_op, sign_on_at_op
 from tests.doubles.op_server import OidcProvider
@@ -32,7 +32,7 @@ SESSION_CHECK = "django_pingone_authorize.middleware.SessionCheckMiddleware"
 def lifecycle(settings: Any, oidc_op: OidcProvider) -> Any:
     def configure(**options: Any) -> None:
         settings.PINGONE_AUTHORIZE = {
-            "default": alias_for(oidc_op, "logout-client", STORE_TOKENS=True, **options),
+            "default": alias_for(oidc_op, "logout-client", STORE_TOKENS=True, CHANNEL_LOGOUT=True, **options),
         }
         if SESSION_CHECK not in settings.MIDDLEWARE:
             settings.MIDDLEWARE = [*settings.MIDDLEWARE, SESSION_CHECK]
@@ -44,13 +44,14 @@ def lifecycle(settings: Any, oidc_op: OidcProvider) -> Any:
 def token_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every outbound call the refresh code makes (``what``)."""
     calls: list[str] = []
-    real = token_refresh.request_json
+    real = token_endpoint.request_json  # every client-authenticated POST goes through post_authenticated
 
     def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs["what"])
+        if kwargs["what"] != "token request":  # the sign-on's code exchange is not the refresh code's
+            calls.append(kwargs["what"])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(token_refresh, "request_json", counting)
+    monkeypatch.setattr(token_endpoint, "request_json", counting)
     return calls
 
 

@@ -99,7 +99,11 @@ def test_refresh_token(pingone_standin: PingOneStandIn, http: requests.Session) 
 
 def test_revoke(pingone_standin: PingOneStandIn, http: requests.Session) -> None:
     pkce = Pkce()
-    access_token = exchange(pingone_standin, code_for(pingone_standin, http, pkce), pkce).json()["access_token"]
+    # PingOne revokes tokens of custom resources only (tests/sessions/test_logout_everywhere_reach.py: the refusals).
+    pingone_standin.add_resource("https://orders.example.com", ["orders:read"])
+    params = {**authorize_params(pkce), "scope": "openid orders:read"}
+    code = sign_on(http, pingone_standin.authorize_url("demo-client", **params)).params["code"]
+    access_token = exchange(pingone_standin, code, pkce).json()["access_token"]
     revoked = requests.post(
         pingone_standin.revocation_endpoint,
         data={"token": access_token},

@@ -18,8 +18,7 @@ from django.test import Client
 from django.views.debug import ExceptionReporter
 
 from django_pingone_authorize.conf import get_alias
-from django_pingone_authorize.oidc import authorize
-from django_pingone_authorize.provider import flows_api
+from django_pingone_authorize.provider import flows_api, token_endpoint
 from django_pingone_authorize.sessions.token_store import get_tokens
 from django_pingone_authorize.sign_on import redeem  # where the ID token is checked
 from django_pingone_authorize.signals import sign_on_succeeded
@@ -136,7 +135,7 @@ def test_login_with_a_request_object_and_par(
             PRIVATE_KEY_ID="ro-key",
         )
     }
-    monkeypatch.setattr(authorize, "request_json", raise_after(authorize.request_json))  # the PAR call
+    monkeypatch.setattr(token_endpoint, "request_json", raise_after(token_endpoint.request_json))  # the PAR call
     with reports() as seen:
         assert browser.post("/pingone/login/").status_code == 500
     seen.assert_clean(LONG_SECRET, pem)

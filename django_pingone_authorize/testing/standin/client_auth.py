@@ -12,13 +12,17 @@ import binascii
 from collections.abc import Mapping
 from urllib.parse import unquote_plus
 
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
 from ..jose import (
+    EC_ALGORITHMS,
     HMAC_ALGORITHMS,
     RSA_ALGORITHMS,
     InvalidJWT,
     ParsedJWS,
-    load_rsa_public_jwk,
+    load_public_jwk,
     parse_jws,
+    verify_ec,
     verify_hmac,
     verify_rsa,
 )
@@ -33,16 +37,26 @@ CLIENT_AUTH_PARAMS = frozenset({"client_secret", "client_assertion", "client_ass
 ASSERTION_MAX_LIFETIME = 3600
 
 
-def verify_client_signature(client: Client, parsed: ParsedJWS) -> None:
-    """HS* with the client secret or RS* with the client's public key; raises ``InvalidJWT``."""
+def verify_client_signature(client: Client, parsed: ParsedJWS, *, elliptic: bool = False) -> None:
+    """HS* with the client secret or RS* with the client's public key (PingOne's request objects); with
+    ``elliptic`` (private_key_jwt client assertions) ES* with the client's EC key too. Raises ``InvalidJWT``."""
     if parsed.alg in HMAC_ALGORITHMS:
         if not client.client_secret:
             raise InvalidJWT("the application has no secret to check an HMAC signature with")
         verify_hmac(parsed, client.client_secret)
-    elif parsed.alg in RSA_ALGORITHMS:
+    elif parsed.alg in RSA_ALGORITHMS or (elliptic and parsed.alg in EC_ALGORITHMS):
         if client.public_jwk is None:
-            raise InvalidJWT("the application has no public key to check an RSA signature with")
-        verify_rsa(parsed, load_rsa_public_jwk(client.public_jwk))
+            raise InvalidJWT("the application has no public key to check a signature with")
+        try:
+            key = load_public_jwk(client.public_jwk)
+        except ValueError as exc:
+            raise InvalidJWT(str(exc)) from exc
+        if isinstance(key, rsa.RSAPublicKey) and parsed.alg in RSA_ALGORITHMS:
+            verify_rsa(parsed, key)
+        elif isinstance(key, ec.EllipticCurvePublicKey) and parsed.alg in EC_ALGORITHMS:
+            verify_ec(parsed, key)
+        else:
+            raise InvalidJWT(f"alg {parsed.alg!r} does not fit the application's key")
     else:
         raise InvalidJWT(f"alg {parsed.alg!r} is not accepted")
 
@@ -125,12 +139,12 @@ def _assertion_client(env: Environment, form: Mapping[str, str], endpoint: str) 
         raise failed("client_id differs from the assertion's iss")
     if parsed.alg in HMAC_ALGORITHMS:
         _require_method(client, "client_secret_jwt")
-    elif parsed.alg in RSA_ALGORITHMS:
-        _require_method(client, "private_key_jwt")
+    elif parsed.alg in RSA_ALGORITHMS or parsed.alg in EC_ALGORITHMS:
+        _require_method(client, "private_key_jwt")  # PingOne: RS* and ES*
     else:
         raise failed(f"alg {parsed.alg!r} is not accepted")
     try:
-        verify_client_signature(client, parsed)
+        verify_client_signature(client, parsed, elliptic=True)
     except InvalidJWT as exc:
         raise failed(str(exc)) from exc
     if claims.get("sub") != client.client_id:

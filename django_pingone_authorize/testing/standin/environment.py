@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 from ...layout import PingOneLayout
 from ..flows import COMPLETED, EXTERNAL_AUTHENTICATION_REQUIRED, STATUS_ACTIONS, USERNAME_PASSWORD
-from ..jose import SigningKey, load_rsa_public_jwk, pooled_signing_key
+from ..jose import SigningKey, load_public_jwk, pooled_signing_key
 from ..records import (
     AUTH_METHODS,
     DEVICE_TYPES,
@@ -127,16 +127,18 @@ class Environment:
             self.refresh_tokens: dict[str, IssuedToken] = {}
             self.token_claims: dict[str, dict[str, Any]] = {}  # access token -> what introspection tells
             self.assertion_ids: dict[tuple[str, str], float] = {}  # (client_id, jti) -> until
-            # session_lifecycle.py: token -> family; used refresh token -> family; front-channel logout.
+            # session_lifecycle.py: token -> family; used refresh token -> family.
             self.token_families: dict[str, str] = {}
             self.used_refresh_tokens: dict[str, str] = {}
-            self.frontchannel_logout_uris: dict[str, str] = {}  # client_id -> URI
-            self.frontchannel_logouts: list[str] = []  # the URLs PingOne's iframes would have loaded
             # Transaction approval: users' MFA devices, pushes sent, approval flows, every pi.remoteIp received.
             self.devices: dict[str, Device] = {}
             self.pushes: dict[str, Push] = {}  # flow id -> push
             self.approvals: dict[str, ApprovalFlow] = {}  # flow id -> what the approval asked
             self.remote_ips_seen: list[str] = []
+            # Management API (management_api.py): sessions PingOne still lists after they expired (user id ->
+            # [(session id, expiresAt)]), and sessions whose deletion PingOne refuses ("the current session").
+            self.expired_sessions: dict[str, list[tuple[str, str]]] = {}
+            self.undeletable_sessions: set[str] = set()
             # Keys.
             self._key_index = 0
             self.signing_key: SigningKey = pooled_signing_key(0)
@@ -211,7 +213,7 @@ class Environment:
         if token_endpoint_auth_method == "private_key_jwt" and public_jwk is None:
             raise ValueError("private_key_jwt needs the client's public_jwk")
         if public_jwk is not None:
-            load_rsa_public_jwk(public_jwk)  # raises ValueError for anything but an RSA public key
+            load_public_jwk(public_jwk)  # raises ValueError for anything but an RSA or EC public key
         with self.lock:
             self.clients[client_id] = Client(
                 client_id=client_id,
@@ -230,15 +232,6 @@ class Environment:
                 request_object_required=request_object_required,
                 name=name,
             )
-
-    def set_frontchannel_logout_uri(self, client_id: str, uri: str | None) -> None:
-        """The application's front-channel logout URI (None: none); a sign-off then appends the URL it would load
-        (with ``iss`` and ``sid``) to ``frontchannel_logouts``."""
-        with self.lock:
-            if uri is None:
-                self.frontchannel_logout_uris.pop(client_id, None)
-            else:
-                self.frontchannel_logout_uris[client_id] = uri
 
     def add_user(
         self,

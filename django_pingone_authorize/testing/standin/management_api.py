@@ -2,10 +2,13 @@
 listed (GET) and ended one by one (DELETE ``.../sessions/{sessionID}``), with a client-credentials token of any
 application as the worker's (the stand-in plays no roles). Served on the stand-in's own host (PingOne serves it on
 ``api.pingone.*``). A session's id is its ``sid``; ending it is a sign-off (``session_lifecycle.end_session``).
-The answer's shape (``_embedded.sessions``) follows PingOne's other collections; it is unconfirmed."""
+The answer's shape (``_embedded.sessions``) follows PingOne's other collections; it is unconfirmed. As PingOne,
+the list also holds expired sessions (``expired_sessions``: at most ten, ``expiresAt`` past), whose deletion is
+404, and PingOne refuses to delete "the current session" (``undeletable_sessions``: 400)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..records import BrowserSession
@@ -31,10 +34,13 @@ def user_sessions(env: Environment, request: Request, env_id: str, user_id: str)
     if env_id != env.env_id:
         return _not_found()
     _worker(env, request)
+    live = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(env.clock() + 8 * 3600))
     sessions: list[dict[str, Any]] = [
-        {"id": session.sid, "user": {"id": user_id}, "authenticatedAt": session.auth_time}
+        {"id": session.sid, "user": {"id": user_id}, "authenticatedAt": session.auth_time, "expiresAt": live}
         for session in _sessions_of(env, user_id)
     ]
+    expired = env.expired_sessions.get(user_id, [])[-10:]
+    sessions += [{"id": sid, "user": {"id": user_id}, "expiresAt": at} for sid, at in expired]
     return Response.json(200, {"_embedded": {"sessions": sessions}, "count": len(sessions), "size": len(sessions)})
 
 
@@ -42,6 +48,10 @@ def user_session(env: Environment, request: Request, env_id: str, user_id: str, 
     if env_id != env.env_id:
         return _not_found()
     _worker(env, request)
+    if session_id in env.undeletable_sessions:
+        return Response.json(
+            400, {"code": "INVALID_REQUEST", "message": "The current session cannot be deleted.", "details": []}
+        )
     for session in _sessions_of(env, user_id):
         if session.sid == session_id:
             session_lifecycle.end_session(env, session)

@@ -1,14 +1,12 @@
-"""A sign-on's life after the code, as PingOne plays it: refresh-token families, the end of a PingOne session,
-and front-channel logout.
+"""A sign-on's life after the code, as PingOne plays it: refresh-token families and the end of a PingOne session.
 
 * Every code redemption starts a token *family*; each refresh adds its tokens to the family of the refresh
   token it used. Refresh tokens rotate (single use) and replay protection is on, as PingOne's default: using a
   refresh token a second time revokes every token of its family (RFC 9700 §4.14.2) and is ``invalid_grant``.
 * A sign-off (``/as/signoff`` or ``/as/idpSignoff``) ends the browser's PingOne session: every access and
-  refresh token issued under its ``sid`` stops working (refresh is ``invalid_grant``, introspection inactive),
-  and every application with a front-channel logout URI that has tokens of that session is "loaded in an
-  iframe": the URL (with ``iss`` and ``sid``, OpenID Connect Front-Channel Logout 1.0 §2) is appended to
-  ``frontchannel_logouts`` for a test to load (the stand-in has no browser to load it in).
+  refresh token issued under its ``sid`` stops working (refresh is ``invalid_grant``, introspection inactive).
+  PingOne calls no application back (its OpenID Connect applications have no front- or back-channel logout
+  URI), and neither does the stand-in.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from __future__ import annotations
 import uuid
 
 from ..records import BrowserSession
-from .environment import Environment, with_query
+from .environment import Environment
 from .protocol import OAuthError
 
 
@@ -47,15 +45,8 @@ def revoke_family(env: Environment, family: str) -> None:
 
 
 def end_session(env: Environment, session: BrowserSession) -> None:
-    """The PingOne session ``session`` ends: its tokens stop working, front-channel logout URIs are called."""
-    clients: list[str] = []
+    """The PingOne session ``session`` ends: its tokens stop working."""
     for store in (env.access_tokens, env.refresh_tokens):
         for token, record in list(store.items()):
             if record.sid == session.sid:
-                if record.client_id not in clients:
-                    clients.append(record.client_id)
                 del store[token]
-    for client_id in clients:
-        uri = env.frontchannel_logout_uris.get(client_id)
-        if uri:
-            env.frontchannel_logouts.append(with_query(uri, {"iss": env.issuer, "sid": session.sid}))

@@ -1,5 +1,7 @@
-"""Tokens at rest: what the app keeps of a user's tokens (in the session, in the cache, in the session index)
-is encrypted, so that a leaked session store, cache dump or database backup holds no usable token.
+"""Tokens at rest: what the app keeps of tokens (a user's in the session, in the cache, in the session index; the
+application's client-credentials tokens in the cache) is encrypted, so that a leaked session store, cache dump or
+database backup holds no usable token. Here, below every wing, so that ``sessions/`` and ``api/`` share it
+(it lived in ``sessions/encryption.py`` before).
 
 AES-256-GCM (``cryptography``; authenticated: a changed byte is refused, not decrypted to garbage), a random
 96-bit nonce per value, under a key derived from ``SECRET_KEY`` the way Django derives its own keys
@@ -22,7 +24,7 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 
-KEY_SALT = "django_pingone_authorize.sessions.encryption"
+KEY_SALT = "django_pingone_authorize.sessions.encryption"  # its first home: the key of what is stored already
 PREFIX = "p1."  # the format's version: another format later can be told apart
 ASSOCIATED_DATA = b"django_pingone_authorize tokens at rest"
 NONCE_BYTES = 12

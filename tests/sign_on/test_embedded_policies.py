@@ -17,8 +17,8 @@ from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.flows import IDENTIFIER_FIRST
 from django_pingone_authorize.views import flow_pages
 from django_pingone_authorize.views.flow_pages import POLL_INTERVAL
-from tests.hostile_provider import reason
-from tests.html_forms import parse_page
+from tests.doubles.hostile_provider import reason
+from tests.doubles.html_forms import parse_page
 
 pytestmark = pytest.mark.django_db
 
