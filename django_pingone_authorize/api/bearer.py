@@ -53,7 +53,7 @@ def accept_token(request: HttpRequest, token: str, alias: str | None = None) -> 
     async def auser() -> Any:  # async views read the user with ``await request.auser()`` (Django 5.0+)
         return principal
 
-    request.auser = auser  # type: ignore[attr-defined]
+    request.auser = auser
     request.pingone_token = access_token  # type: ignore[attr-defined]
     # No CSRF check: the credentials are the header, which no other site can make a browser send.
     request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
