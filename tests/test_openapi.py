@@ -10,11 +10,11 @@ from django.urls import path
 
 pytest.importorskip("drf_spectacular")
 
-from drf_spectacular.generators import SchemaGenerator  # noqa: E402
+from drf_spectacular.generators import SchemaGenerator
 
-import django_pingone_authorize.api.openapi  # noqa: E402, F401  (what the app's ready() imports)
-from tests.api_examples import OrderList, api  # noqa: E402
-from tests.api_urls import OrderWrite, Who  # noqa: E402
+import django_pingone_authorize.api.openapi  # noqa: F401  (what the app's ready() imports)
+from tests.api_examples import OrderList, api
+from tests.api_urls import OrderWrite, Who
 
 urlpatterns = [path("orders/", OrderList.as_view()), path("write/", OrderWrite.as_view()), path("who/", Who.as_view())]
 
