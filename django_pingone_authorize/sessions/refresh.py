@@ -38,12 +38,15 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.conf import AliasConfig, get_alias
 from django_pingone_authorize.errors import ProviderError, SignOnError, TokenValidationError
+from django_pingone_authorize.models import PingOneSession
 from django_pingone_authorize.oidc.id_token import validate_id_token
 from django_pingone_authorize.provider import client_auth, shared_cache
 from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
 from django_pingone_authorize.provider.http import request_json
 from django_pingone_authorize.sessions import token_store
+from django_pingone_authorize.sessions.session_index import ENDED_BY_ATTRIBUTE
 from django_pingone_authorize.sessions.token_store import TokenSet
+from django_pingone_authorize.signals import asend, pingone_session_ended, tokens_refreshed
 
 logger = logging.getLogger(__name__)
 
@@ -169,10 +172,12 @@ async def arefresh(request: HttpRequest, config: AliasConfig, *, min_ttl: float 
         user = await _auser(request)
         logger.info("PingOne ended the sign-on of user %s (alias %s): %s", user.pk, config.alias, ended.reason)
         await token_store.aforget(config, current.set_id)
+        setattr(request, ENDED_BY_ATTRIBUTE, "pingone")
         if hasattr(auth, "alogout"):  # Django 5.0+
             await auth.alogout(request)
         else:
             await sync_to_async(logout)(request)
+        await asend(pingone_session_ended, PingOneSession, **_ended(request, config, current))
         raise
 
 
@@ -189,7 +194,27 @@ def _user_pk(request: HttpRequest) -> Any:
 
 def end_django_session(request: HttpRequest, config: AliasConfig, token_set: TokenSet) -> None:
     token_store.forget(config, token_set.set_id)
+    setattr(request, ENDED_BY_ATTRIBUTE, "pingone")  # signed_out's ``by``
     logout(request)
+    pingone_session_ended.send(PingOneSession, **_ended(request, config, token_set))
+
+
+def _ended(request: HttpRequest, config: AliasConfig, token_set: TokenSet) -> dict[str, Any]:
+    """``pingone_session_ended``'s arguments when a refresh found the sign-on over."""
+    return {
+        "request": request,
+        "alias": config.alias,
+        "issuer": config.issuer,
+        "subject": token_set.subject or None,
+        "sid": None,
+        "how": "refresh",
+        "sessions_ended": 1,
+    }
+
+
+def _refreshed(request: HttpRequest, config: AliasConfig, fresh: TokenSet) -> dict[str, Any]:
+    """``tokens_refreshed``'s arguments (never the tokens)."""
+    return {"request": request, "alias": config.alias, "subject": fresh.subject, "generation": fresh.generation}
 
 
 def _good_enough(candidate: TokenSet, started_from: TokenSet, min_ttl: float | None) -> bool:
@@ -255,6 +280,7 @@ def _refresh_across_workers(
             return answer
         fresh = _refresh_at_provider(config, current)
         token_store.save(config, request.session, fresh)  # stored before the lock key goes
+        tokens_refreshed.send(TokenSet, **_refreshed(request, config, fresh))
         return fresh
     finally:
         if claimed:
@@ -289,6 +315,7 @@ async def _arefresh_across_workers(
         # requests has no async API: PingOne is asked in a worker thread, not in the event loop.
         fresh = await sync_to_async(_refresh_at_provider, thread_sensitive=False)(config, current)
         await token_store.asave(config, request.session, fresh)
+        await asend(tokens_refreshed, TokenSet, **_refreshed(request, config, fresh))
         return fresh
     finally:
         if claimed:

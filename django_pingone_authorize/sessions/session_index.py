@@ -33,6 +33,8 @@ from django.views.decorators.debug import sensitive_variables
 from django_pingone_authorize.models import PingOneSession
 from django_pingone_authorize.provider import shared_cache
 from django_pingone_authorize.sessions import encryption as token_encryption
+from django_pingone_authorize.sessions.token_store import get_sign_on_facts
+from django_pingone_authorize.signals import pingone_session_ended, signed_out
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +68,24 @@ def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
         logger.warning("Could not index a session of user %s: %s", user.pk, type(error).__name__)
 
 
+#: Set on a request (``"pingone"``) before ``logout()`` when PingOne ended the session: ``signed_out``'s ``by``.
+ENDED_BY_ATTRIBUTE = "_pingone_signed_out_by"
+
+
 @receiver(user_logged_out, dispatch_uid="django_pingone_authorize.sessions.session_index.logged_out")
 def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    key = getattr(getattr(request, "session", None), "session_key", None)
+    session = getattr(request, "session", None)
+    # Sent before logout() flushes the session: its PingOne record still says which alias signed it on.
+    facts = get_sign_on_facts(session) if session is not None else None
+    if facts is not None:
+        signed_out.send(
+            PingOneSession,
+            request=request,
+            user=user,
+            alias=facts.alias,
+            by=getattr(request, ENDED_BY_ATTRIBUTE, "site"),
+        )
+    key = getattr(session, "session_key", None)
     if key:
         try:
             PingOneSession.objects.filter(session_key_hash=_hash(key)).delete()
@@ -101,15 +118,18 @@ def remember_sign_on(request: HttpRequest, alias: str, claims: dict[str, Any], t
         logger.warning("Could not index the PingOne session of user %s: %s", user.pk, type(error).__name__)  # type: ignore[union-attr]
 
 
-def _end(rows: models.QuerySet[PingOneSession], *, keep_session_key: str | None = None) -> int:
-    """Delete the sessions of ``rows`` (and their rows); the number of sessions ended."""
+def _end(rows: models.QuerySet[PingOneSession], *, by: str, keep_session_key: str | None = None) -> int:
+    """Delete the sessions of ``rows`` (and their rows); the number of sessions ended. ``by`` goes into
+    ``signed_out`` (sent for each ended session that a PingOne sign-on opened)."""
     store = _session_store()
     ended = 0
-    for row in list(rows):
+    for row in list(rows.select_related("user")):
         key = token_encryption.decrypt_text(row.session_key_encrypted)
         if key is not None and key != keep_session_key:
             store(key).delete()
             ended += 1
+            if row.alias:
+                signed_out.send(PingOneSession, request=None, user=row.user, alias=row.alias, by=by)
         if row.token_cache_key and row.alias:
             _drop_tokens(row.alias, row.token_cache_key)
         if key != keep_session_key:
@@ -129,9 +149,18 @@ def _drop_tokens(alias: str, token_cache_key: str) -> None:
     shared_cache.delete(config.CACHE, token_cache_key)
 
 
-def end_pingone_session(issuer: str, *, sid: str | None = None, subject: str | None = None) -> int:
+def end_pingone_session(
+    issuer: str,
+    *,
+    sid: str | None = None,
+    subject: str | None = None,
+    how: str = "back_channel",
+    alias: str | None = None,
+    request: HttpRequest | None = None,
+) -> int:
     """End every Django session opened by the PingOne session ``sid`` of ``issuer`` (or, without ``sid``, every
-    one of the user ``subject`` there). The number of sessions ended."""
+    one of the user ``subject`` there). The number of sessions ended. ``how``, ``alias`` and ``request`` go into
+    ``pingone_session_ended``."""
     if not sid and not subject:
         return 0
     condition = Q(issuer=issuer)
@@ -139,12 +168,23 @@ def end_pingone_session(issuer: str, *, sid: str | None = None, subject: str | N
         condition &= Q(sid=sid)
     if subject:
         condition &= Q(subject=subject)
-    return _end(PingOneSession.objects.filter(condition))
+    ended = _end(PingOneSession.objects.filter(condition), by="pingone")
+    pingone_session_ended.send(
+        PingOneSession,
+        request=request,
+        alias=alias,
+        issuer=issuer,
+        subject=subject or None,
+        sid=sid or None,
+        how=how,
+        sessions_ended=ended,
+    )
+    return ended
 
 
 def end_user_sessions(user: Any, *, except_session_key: str | None = None) -> int:
     """End every Django session of ``user`` the index knows (``except_session_key``: keep that one)."""
-    return _end(PingOneSession.objects.filter(user_id=user.pk), keep_session_key=except_session_key)
+    return _end(PingOneSession.objects.filter(user_id=user.pk), by="site", keep_session_key=except_session_key)
 
 
 def subjects_of(user: Any) -> list[tuple[str, str, str]]:

@@ -45,7 +45,8 @@ def pingone_sign_on(pingone_standin: PingOneStandIn, settings: Any, db: None) ->
 
     def sign_on(client: Any, claims: Any = None, *, alias: str = "default", tokens: Any = False) -> Any:
         configured = dict(getattr(settings, "PINGONE_AUTHORIZE", None) or {})
-        if configured.get(alias, {}).get("ENV_ID") != pingone_standin.env_id:
+        options = configured.get(alias, {})
+        if (options.get("AUTH_PATH"), options.get("ENV_ID")) != (pingone_standin.auth_path, pingone_standin.env_id):
             configured[alias] = pingone_standin.settings()
             settings.PINGONE_AUTHORIZE = configured
         return sign_on_as(client, claims, alias=alias, tokens=tokens, standin=pingone_standin)

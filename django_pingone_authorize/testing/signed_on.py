@@ -29,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.test import Client
 from django.test.client import AsyncClient
@@ -86,6 +87,7 @@ def sign_on_as(
     user = authenticate(request, pingone_claims=merged, pingone_config=config)
     if user is None:
         raise PermissionError("The site's authentication backends refused these PingOne claims.")
+    request.user = AnonymousUser()  # login() sets request.user only on a request that has one
     login(request, user)
     token_store.store(request.session, config, _token_response(merged, tokens, standin), merged)
     request.session.save()
