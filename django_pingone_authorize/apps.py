@@ -17,3 +17,4 @@ class PingOneAuthorizeConfig(AppConfig):
             from django_pingone_authorize import admin
 
             admin.install_when_configured()  # the admin's login page, when an alias has ADMIN_LOGIN
+            admin.extend_user_admin()  # the user's page: identities and sessions inline

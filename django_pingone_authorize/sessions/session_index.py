@@ -43,7 +43,7 @@ def _hash(session_key: str) -> str:
     return hashlib.sha256(f"django_pingone_authorize.sessions.session_index:{session_key}".encode()).hexdigest()
 
 
-def _session_store() -> type[SessionBase]:
+def session_store() -> type[SessionBase]:
     engine = import_module(settings.SESSION_ENGINE)
     store: type[SessionBase] = engine.SessionStore
     return store
@@ -121,7 +121,7 @@ def remember_sign_on(request: HttpRequest, alias: str, claims: dict[str, Any], t
 def _end(rows: models.QuerySet[PingOneSession], *, by: str, keep_session_key: str | None = None) -> int:
     """Delete the sessions of ``rows`` (and their rows); the number of sessions ended. ``by`` goes into
     ``signed_out`` (sent for each ended session that a PingOne sign-on opened)."""
-    store = _session_store()
+    store = session_store()
     ended = 0
     for row in list(rows.select_related("user")):
         key = token_encryption.decrypt_text(row.session_key_encrypted)
