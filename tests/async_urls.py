@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 
 from django_pingone_authorize import aget_access_token
 from django_pingone_authorize.api.ninja import AsyncPingOneBearer, add_token_error_handler
+from django_pingone_authorize.sessions.refresh import arequest_user  # request.auser() is Django 5.0+
 
 api = add_token_error_handler(NinjaAPI(urls_namespace="async-api"))
 
@@ -20,14 +21,14 @@ async def whoami(request: HttpRequest) -> dict[str, object]:
 
 async def token(request: HttpRequest) -> JsonResponse:
     min_ttl = float(request.GET.get("min_ttl", "60"))
-    user = await request.auser()
+    user = await arequest_user(request)
     return JsonResponse(
         {"user": user.get_username(), "access_token": await aget_access_token(request, min_ttl=min_ttl)}
     )
 
 
 async def home(request: HttpRequest) -> JsonResponse:
-    user = await request.auser()
+    user = await arequest_user(request)
     return JsonResponse({"user": user.get_username() if user.is_authenticated else None})
 
 

@@ -84,7 +84,7 @@ async def test_aget_access_token_steady_state_and_refresh(site: PingOneStandIn) 
     fresh = (await client.get("/async/token/", {"min_ttl": "100000"})).json()["access_token"]
     assert fresh and fresh != steady["access_token"]
     assert refreshes(site) == 1
-    session = await client.asession()
+    session = await sync_to_async_call(lambda: client.session)
     assert await sync_to_async_call(lambda: get_tokens(session)["access_token"]) == fresh  # kept in the session
 
 
@@ -92,7 +92,7 @@ async def test_aget_access_token_steady_state_and_refresh(site: PingOneStandIn) 
 async def test_session_check_under_asgi_ends_the_django_session(settings: Any, site: PingOneStandIn) -> None:
     settings.PINGONE_AUTHORIZE = {"default": {**settings.PINGONE_AUTHORIZE["default"], "SESSION_CHECK_INTERVAL": 1}}
     client, browser = await sync_to_async_call(signed_on, site)
-    session = await client.asession()
+    session = await sync_to_async_call(lambda: client.session)
     id_token = await sync_to_async_call(lambda: get_tokens(session)["id_token"])
     await sync_to_async_call(
         lambda: browser.get(site.end_session_endpoint, params={"id_token_hint": id_token}, timeout=10)

@@ -17,7 +17,14 @@ PACKAGE = ROOT / "django_pingone_authorize"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 STDLIB = set(sys.stdlib_module_names)
 # Modules imported only by an optional integration, and the extra that declares them.
-OPTIONAL = {"rest_framework": "drf", "ninja": "ninja", "drf_spectacular": "openapi", "csp": "csp", "pytest": "testing"}
+# Module imported only by an optional integration -> (the extra that declares it, its distribution).
+OPTIONAL = {
+    "rest_framework": ("drf", "djangorestframework"),
+    "ninja": ("ninja", "django-ninja"),
+    "drf_spectacular": ("openapi", "drf-spectacular"),
+    "csp": ("csp", "django-csp"),
+    "pytest": ("testing", "pytest"),
+}
 
 
 def requirement_name(requirement: str) -> str:
@@ -45,8 +52,9 @@ def test_every_third_party_import_is_declared() -> None:
     extras = PYPROJECT["optional-dependencies"]
     for module in sorted(imported_modules()):
         if module in OPTIONAL:
-            declared = {requirement_name(requirement) for requirement in extras[OPTIONAL[module]]}
-            assert distribution(module) in declared, f"{module} is not in the {OPTIONAL[module]!r} extra"
+            extra, name = OPTIONAL[module]
+            declared = {requirement_name(requirement) for requirement in extras[extra]}
+            assert name in declared, f"{module} is not in the {extra!r} extra"
         else:
             assert distribution(module) in core, f"{module} ({distribution(module)}) is imported but not declared"
 

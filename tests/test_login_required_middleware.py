@@ -16,18 +16,15 @@ from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import sign_on
 from tests.settings import MIDDLEWARE
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        not hasattr(auth_decorators, "login_not_required"), reason="LoginRequiredMiddleware is Django 5.1+"
-    ),
-]
+pytestmark = pytest.mark.django_db
 
 CALLBACK = "http://testserver/pingone/callback/"
 
 
 @pytest.fixture
 def login_required_site(settings: Any, pingone_standin: PingOneStandIn) -> PingOneStandIn:
+    if not hasattr(auth_decorators, "login_not_required"):
+        pytest.skip("LoginRequiredMiddleware is Django 5.1+")
     settings.MIDDLEWARE = [*MIDDLEWARE, "django.contrib.auth.middleware.LoginRequiredMiddleware"]
     settings.LOGIN_URL = "pingone:login"
     settings.PINGONE_AUTHORIZE = {"default": pingone_standin.settings("demo-client", REDIRECT_URI=CALLBACK)}
@@ -74,6 +71,15 @@ def test_logout_everywhere_still_needs_a_session(client: Client, login_required_
     response = client.post(reverse("pingone:logout_everywhere"))
     assert response.status_code == 302
     assert response["Location"].startswith("/pingone/login/?next=")
+
+
+def test_the_app_marks_its_views_on_every_django() -> None:
+    """On Django 4.2 too (no middleware there: the mark is for a back-port, and costs nothing)."""
+    from django.urls import resolve
+
+    for path in ("/pingone/login/", "/pingone/callback/", "/pingone/signon/x/", "/pingone/logout/backchannel/"):
+        assert resolve(path).func.login_required is False  # type: ignore[attr-defined]
+    assert getattr(resolve("/pingone/logout/everywhere/").func, "login_required", True) is True
 
 
 def test_the_fallback_marks_the_view_as_django_does() -> None:

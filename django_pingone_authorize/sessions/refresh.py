@@ -169,7 +169,7 @@ async def arefresh(request: HttpRequest, config: AliasConfig, *, min_ttl: float 
     try:
         return await _arefresh_across_workers(request, config, current, min_ttl)
     except SessionEnded as ended:
-        user = await _auser(request)
+        user = await arequest_user(request)
         logger.info("PingOne ended the sign-on of user %s (alias %s): %s", user.pk, config.alias, ended.reason)
         await token_store.aforget(config, current.set_id)
         setattr(request, ENDED_BY_ATTRIBUTE, "pingone")
@@ -181,10 +181,19 @@ async def arefresh(request: HttpRequest, config: AliasConfig, *, min_ttl: float 
         raise
 
 
-async def _auser(request: HttpRequest) -> Any:
-    if hasattr(request, "auser"):  # Django 5.0+
+async def arequest_user(request: HttpRequest) -> Any:
+    """The request's user, loaded without blocking the event loop (``request.auser()`` is Django 5.0+)."""
+    if hasattr(request, "auser"):
         return await request.auser()
-    return await sync_to_async(lambda: request.user)()
+    return await sync_to_async(_loaded_user)(request)
+
+
+def _loaded_user(request: HttpRequest) -> Any:
+    """``request.user`` evaluated (a lazy user read later in the event loop would query the database there)."""
+    user = getattr(request, "user", None)
+    if user is not None:
+        _ = user.is_authenticated  # SimpleLazyObject: loads the user now, in this thread
+    return user
 
 
 def _user_pk(request: HttpRequest) -> Any:

@@ -24,7 +24,6 @@ import threading
 import time
 from urllib.parse import urlencode
 
-from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
@@ -33,7 +32,7 @@ from django_pingone_authorize.conf import AliasConfig, get_alias
 from django_pingone_authorize.errors import ProviderError
 from django_pingone_authorize.pages import wants_json
 from django_pingone_authorize.sessions import token_store
-from django_pingone_authorize.sessions.refresh import SessionEnded, arefresh, refresh
+from django_pingone_authorize.sessions.refresh import SessionEnded, arefresh, arequest_user, refresh
 from django_pingone_authorize.sessions.token_store import TokenSet
 
 logger = logging.getLogger(__name__)
@@ -86,11 +85,7 @@ def check(request: HttpRequest) -> HttpResponse | None:
 
 async def acheck(request: HttpRequest) -> HttpResponse | None:
     """``check`` for async middleware: the user, session and cache through Django's async APIs."""
-    auser = getattr(request, "auser", None)
-    if auser is not None:  # Django 5.0+
-        user = await auser()
-    else:
-        user = await sync_to_async(lambda: getattr(request, "user", None))()
+    user = await arequest_user(request)
     if user is None or not user.is_authenticated:
         return None
     now = time.time()
