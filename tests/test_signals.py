@@ -162,3 +162,14 @@ def test_back_channel_logout(
     assert ended["sessions_ended"] == 1
     [out] = heard["signed_out"].calls
     assert out["by"] == "pingone" and out["user"] == user and out["request"] is None
+
+
+def test_log_out_everywhere_signs_every_session_out(heard: dict[str, Recorder], pingone_sign_on: Any) -> None:
+    here, elsewhere = Client(), Client()
+    user = pingone_sign_on(here)
+    pingone_sign_on(elsewhere)
+    assert here.post("/pingone/logout/everywhere/").status_code == 302
+    outs = heard["signed_out"].calls
+    assert len(outs) == 2 and {out["by"] for out in outs} == {"site"} and all(out["user"] == user for out in outs)
+    assert sorted(out["request"] is None for out in outs) == [False, True]  # the other session ended elsewhere
+    assert elsewhere.get("/home/").content == b"home: anonymous"
