@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 # Public name -> the module that defines it.
 _PUBLIC = {
     "get_access_token": "django_pingone_authorize.sessions.refresh",
+    "aget_access_token": "django_pingone_authorize.sessions.refresh",
     "get_tokens": "django_pingone_authorize.sessions.token_store",
     "get_sign_on_facts": "django_pingone_authorize.sessions.token_store",
     "get_client_token": "django_pingone_authorize.api.client_credentials",
@@ -40,6 +41,7 @@ __all__ = [
     "ApprovalRequiredMixin",
     "PingOneRequiredMixin",
     "SignOnError",
+    "aget_access_token",
     "approval_required",
     "consume_approval",
     "get_access_token",
@@ -62,7 +64,7 @@ if TYPE_CHECKING:
     from django_pingone_authorize.errors import SignOnError
     from django_pingone_authorize.mixins import ApprovalRequiredMixin, PingOneRequiredMixin
     from django_pingone_authorize.sessions.logout_everywhere import logout_everywhere
-    from django_pingone_authorize.sessions.refresh import get_access_token
+    from django_pingone_authorize.sessions.refresh import aget_access_token, get_access_token
     from django_pingone_authorize.sessions.token_store import get_sign_on_facts, get_tokens
 
 

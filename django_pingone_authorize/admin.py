@@ -1,4 +1,10 @@
-"""The Django admin: PingOne identities listed, and its login page with PingOne (an alias's ``ADMIN_LOGIN`` option).
+"""The Django admin: PingOne identities and sessions listed (and inline on the user's page), and its login page
+with PingOne (an alias's ``ADMIN_LOGIN`` option).
+
+``PingOneIdentity`` and ``PingOneSession`` have their own admin pages; the user's page gets both as inlines by
+extending whatever ``ModelAdmin`` the site registered for its user model (``extend_user_admin``: a subclass
+with two more ``inlines``, the site's own class otherwise untouched). It runs when this module is imported by
+the admin's autodiscovery and again in ``ready()``, so it finds the site's user admin whichever app comes first.
 
 ``install(site)`` wraps an ``AdminSite``'s ``login`` view: its page shows the sign-on button of every alias with
 ``ADMIN_LOGIN`` (``True``: next to the password form; ``"only"``: instead of it), and with ``"only"`` a POST to
@@ -20,13 +26,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin import AdminSite
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from django_pingone_authorize.conf import aliases, get_alias, raw_settings
-from django_pingone_authorize.models import PingOneIdentity
+from django_pingone_authorize.models import PingOneIdentity, PingOneSession
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +99,76 @@ class PingOneIdentityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("subject", "user__username", "user__email")
     raw_id_fields = ("user",)
     readonly_fields = ("created_at",)
+
+
+# What a session row shows: never the session key (encrypted or not) nor the token cache key.
+SESSION_FIELDS = ("user", "alias", "issuer", "subject", "sid", "created_at")
+
+
+@admin.register(PingOneSession)
+class PingOneSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only: rows are written at login and dropped at logout (``manage.py pingone_clearsessions`` prunes
+    the rows of sessions that expired). Deleting a row does not end its session; "log out everywhere" does."""
+
+    list_display = ("user", "alias", "issuer", "created_at")
+    list_filter = ("alias",)
+    search_fields = ("subject", "sid", "user__username", "user__email")
+    fields = SESSION_FIELDS
+    readonly_fields = SESSION_FIELDS
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PingOneIdentityInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = PingOneIdentity
+    fk_name = "user"
+    fields = ("issuer", "subject", "created_at")
+    readonly_fields = ("created_at",)
+    extra = 0
+
+
+class PingOneSessionInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = PingOneSession
+    fk_name = "user"
+    fields = SESSION_FIELDS[1:]
+    readonly_fields = SESSION_FIELDS[1:]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+EXTENDED = "_pingone_inlines"
+
+
+def extend_user_admin(site: AdminSite = admin.site) -> bool:
+    """Add the PingOne identity and session inlines to the user model's registered admin (once). False when
+    the site registers no admin for its user model (yet)."""
+    user_model = get_user_model()
+    if not site.is_registered(user_model):
+        return False
+    current = site._registry[user_model]  # get_model_admin() is Django 5.0+
+    if getattr(type(current), EXTENDED, False):
+        return True
+    base = type(current)
+    extended = type(
+        base.__name__,
+        (base,),
+        {
+            "inlines": [*base.inlines, PingOneIdentityInline, PingOneSessionInline],
+            EXTENDED: True,
+            "__module__": base.__module__,
+        },
+    )
+    site.unregister(user_model)
+    site.register(user_model, extended)
+    return True
+
+
+extend_user_admin()

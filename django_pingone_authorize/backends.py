@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django_pingone_authorize.conf import AliasConfig, aliases, get_alias
 from django_pingone_authorize.errors import SignOnError, database_unavailable
 from django_pingone_authorize.models import PingOneIdentity
+from django_pingone_authorize.signals import identity_linked, user_created
 
 logger = logging.getLogger(__name__)
 
@@ -305,7 +306,7 @@ class PingOneBackend(ModelBackend):
                     user = self.create_user(claims, config)
                 else:
                     user = self.update_user(linked, claims, config)
-                PingOneIdentity.objects.create(user=cast(Any, user), issuer=issuer, subject=subject)
+                identity = PingOneIdentity.objects.create(user=cast(Any, user), issuer=issuer, subject=subject)
         except IntegrityError:
             # Two first sign-ons of the same identity raced and the other one won; or the new user's
             # username or another unique field (e.g. the email) is already another user's.
@@ -314,6 +315,11 @@ class PingOneBackend(ModelBackend):
                 logger.warning("Cannot create or link a user for a PingOne identity (alias %s)", config.alias)
                 raise user_conflict() from None
             return identity.user
+        if linked is None:
+            user_created.send(type(self), user=user, claims=claims, alias=config.alias)
+        identity_linked.send(
+            type(self), user=user, identity=identity, alias=config.alias, how="created" if linked is None else "email"
+        )
         return user
 
 

@@ -12,6 +12,10 @@
 The view runs with ``request.pingone_token`` (the ``AccessToken``) and ``request.user`` (the Django user of the
 token, or a ``PingOneClient``); anything else gets RFC 6750's JSON answer (401 without or with a bad token,
 403 ``insufficient_scope``). The view is CSRF-exempt: its credentials are the Authorization header.
+
+* ``login_not_required``: Django's own (5.1+), or on Django 4.2 a stand-in that marks the view the same way
+  (``view.login_required = False``), so a view stays open under ``LoginRequiredMiddleware`` on every version.
+  The app's own pages a visitor reaches before signing on are marked in ``urls.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
+from django.contrib.auth import decorators as auth_decorators
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
@@ -30,12 +35,24 @@ from django_pingone_authorize.approval import Approval, consume_approval, reques
 from django_pingone_authorize.approval.request import VIEW_ATTRIBUTE
 from django_pingone_authorize.sign_on.requirements import ViewRequirement, view_policies
 
-__all__ = ["approval_required", "pingone_required", "pingone_token_required"]
+__all__ = ["approval_required", "login_not_required", "pingone_required", "pingone_token_required"]
 
 ViewFunction = Callable[..., HttpResponseBase]
 Variables = Mapping[str, Any] | Callable[[HttpRequest], Mapping[str, Any]]
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
+AnyView = TypeVar("AnyView", bound=Callable[..., Any])
+
+
+def _mark_login_not_required(view: AnyView) -> AnyView:
+    """Django < 5.1 has no ``LoginRequiredMiddleware``; mark the view as 5.1's decorator does, for back-ports."""
+    view.login_required = False  # type: ignore[attr-defined]
+    return view
+
+
+login_not_required: Callable[[AnyView], AnyView] = getattr(
+    auth_decorators, "login_not_required", _mark_login_not_required
+)
 
 
 @overload

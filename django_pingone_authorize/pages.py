@@ -2,7 +2,8 @@
 
 Headers, whatever the site's middleware: the sign-on pages, the auto-submitting POST page, the ``form_post``
 hop page and the error page are never framed (clickjacking), and say how much of their URL may go along as a
-``Referer``. ``protect_page`` is called where each page is rendered.
+``Referer``. ``protect_page`` is called where each page is rendered; it adds the page's needs to the site's
+Content-Security-Policy (django-csp 4, Django 6's own, or a header already set) rather than replacing it.
 
 A failed sign-on is logged (without secrets), signalled, and shown as an overridable page. The status is the
 error's: 4xx for the visitor's or the site's refusals (a cancel is a 403 with the neutral heading "Sign on
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Literal, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -29,10 +31,13 @@ logger = logging.getLogger(__name__)
 
 FRAME_ANCESTORS_NONE = "frame-ancestors 'none'"
 CSP_HEADER = "Content-Security-Policy"
-# Django's own Content-Security-Policy middleware (Django 6): it leaves a response's header alone when the
-# view set one, so with it our directive goes into the site's policy instead (``_csp_config``).
-DJANGO_CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+NONE = "'none'"
+# The site's Content-Security-Policy middleware, when it has one: each leaves a response's header alone when the
+# view set one, so with either our needs go into the site's policy, through its public API, instead.
+DJANGO_CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"  # Django 6+
+DJANGO_CSP_PACKAGE_MIDDLEWARE = "csp.middleware.CSPMiddleware"  # django-csp 4
 _FRAME_ANCESTORS = re.compile(r"(?:^|[;,])\s*frame-ancestors(?:\s|;|,|$)", re.IGNORECASE)
+_FORM_ACTION = re.compile(r"((?:^|;)\s*form-action)([^;,]*)", re.IGNORECASE)
 
 # "same-origin" for pages whose forms post back to the site: Chromium sends ``Origin: null`` with a POST
 # from a "no-referrer" page, which Django's CSRF check refuses. "no-referrer" for pages that only post to
@@ -41,28 +46,81 @@ ReferrerPolicy = Literal["same-origin", "no-referrer"]
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
 
-def protect_page(response: _Response, *, referrer_policy: ReferrerPolicy) -> _Response:
-    """Forbid framing the page (``X-Frame-Options: DENY`` and CSP ``frame-ancestors 'none'``) and set its
-    ``Referrer-Policy``. A policy the site already put on the response is kept, with ``frame-ancestors``
-    added only when it has none."""
+def protect_page(response: _Response, *, referrer_policy: ReferrerPolicy, form_action: Iterable[str] = ()) -> _Response:
+    """Forbid framing the page (``X-Frame-Options: DENY`` and CSP ``frame-ancestors 'none'``), set its
+    ``Referrer-Policy``, and let its form post to ``form_action`` (origins: PingOne's, for the auto-submitting
+    page) when the site's policy restricts ``form-action``.
+
+    The site's own policy is extended, never replaced: through django-csp 4's ``csp_replace``/``csp_update``
+    or Django 6's ``csp_override`` (with the site's ``SECURE_CSP`` and our needs merged) when their middleware
+    is installed; a header already on the response gets ``frame-ancestors 'none'`` only when it has no
+    ``frame-ancestors`` of its own. Without any policy the page gets ``frame-ancestors 'none'`` alone."""
     # XFrameOptionsMiddleware leaves an X-Frame-Options already set alone: X_FRAME_OPTIONS="SAMEORIGIN"
     # does not downgrade it.
     response["X-Frame-Options"] = "DENY"
     response["Referrer-Policy"] = referrer_policy
+    origins = list(dict.fromkeys(form_action))
     policy = response.get(CSP_HEADER)
     if policy is not None:
-        if not _FRAME_ANCESTORS.search(policy):
-            response[CSP_HEADER] = f"{policy.rstrip().rstrip(';')}; {FRAME_ANCESTORS_NONE}"
+        response[CSP_HEADER] = _extended_header(policy, origins)
         return response
+    middleware = set(settings.MIDDLEWARE)
+    if DJANGO_CSP_PACKAGE_MIDDLEWARE in middleware and getattr(settings, "CONTENT_SECURITY_POLICY", None):
+        return _with_django_csp(response, origins)
     site_policy = getattr(settings, "SECURE_CSP", None)
-    if site_policy and DJANGO_CSP_MIDDLEWARE in settings.MIDDLEWARE:
-        # A header set here would replace the site's whole policy (script-src and all): extend it instead.
-        config = dict(getattr(response, "_csp_config", None) or site_policy)
-        config.setdefault("frame-ancestors", ["'none'"])
-        response._csp_config = config  # type: ignore[attr-defined]
-        return response
+    if DJANGO_CSP_MIDDLEWARE in middleware and site_policy:
+        return _with_django_builtin_csp(response, site_policy, origins)
     response[CSP_HEADER] = FRAME_ANCESTORS_NONE
     return response
+
+
+def _extended_header(policy: str, origins: list[str]) -> str:
+    """A header text with our needs: ``frame-ancestors 'none'`` unless it says otherwise, and ``origins`` added
+    to a ``form-action`` it has (a policy without one does not restrict where forms post)."""
+    if origins:
+        policy = _FORM_ACTION.sub(lambda match: f"{match[1]}{match[2].rstrip()} {' '.join(origins)}", policy, count=1)
+    if not _FRAME_ANCESTORS.search(policy):
+        policy = f"{policy.rstrip().rstrip(';')}; {FRAME_ANCESTORS_NONE}"
+    return policy
+
+
+def _with_django_csp(response: _Response, origins: list[str]) -> _Response:
+    """django-csp 4: ``frame-ancestors`` replaced by ``'none'`` (``csp_update`` would append it to the site's
+    sources), the origins appended to the site's ``form-action`` (only when it has one)."""
+    from csp.decorators import csp_replace, csp_update  # type: ignore[import-not-found,unused-ignore]
+
+    def page(request: HttpRequest) -> HttpResponseBase:
+        return response
+
+    view = csp_replace({"frame-ancestors": NONE})(page)
+    directives = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("DIRECTIVES") or {}
+    if origins and "form-action" in directives:
+        view = csp_update({"form-action": origins})(view)
+    # The decorators only mark the response (they never read the request).
+    view(HttpRequest())
+    return response
+
+
+def _with_django_builtin_csp(response: _Response, site_policy: Mapping[str, Any], origins: list[str]) -> _Response:
+    """Django 6: it has no per-view update, so ``csp_override`` with the site's policy and our needs merged."""
+    from django.views.decorators.csp import csp_override  # type: ignore[import-not-found,unused-ignore]
+
+    config = dict(site_policy)
+    config["frame-ancestors"] = [NONE]
+    if origins and config.get("form-action"):
+        config["form-action"] = [*_sources(config["form-action"]), *origins]
+
+    def page(request: HttpRequest) -> HttpResponseBase:
+        return response
+
+    csp_override(config)(page)(HttpRequest())  # it only marks the response
+    return response
+
+
+def _sources(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return [value]
+    return list(value)
 
 
 def wants_json(request: HttpRequest) -> bool:

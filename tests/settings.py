@@ -1,4 +1,7 @@
-"""Django settings for the test suite."""
+"""Django settings for the test suite. ``PINGONE_AUTHORIZE`` is annotated with ``AliasOptions``, as a site may do;
+tests/test_options.py runs mypy over this file."""
+
+from django_pingone_authorize.options import AliasOptions
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
@@ -46,7 +49,7 @@ LOGOUT_REDIRECT_URL = "/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-PINGONE_AUTHORIZE = {
+PINGONE_AUTHORIZE: dict[str, AliasOptions] = {
     "default": {
         "AUTH_PATH": "https://auth.pingone.com",
         "ENV_ID": "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6",

@@ -1,4 +1,5 @@
-"""Every page and message a visitor sees is translatable, and the German catalogue is complete and compiled.
+"""Every page and message a visitor sees is translatable, and the German, French and Spanish catalogues are
+complete and compiled.
 
 Pages in German through ``LocaleMiddleware`` and ``Accept-Language: de`` (what a site with i18n does); lazy
 messages survive ``str()``, JSON and the log (which carries reason codes, never the translated text)."""
@@ -31,8 +32,13 @@ from django_pingone_authorize.testing import PingOneStandIn
 pytestmark = pytest.mark.django_db
 
 PACKAGE = Path(django_pingone_authorize.__file__).resolve().parent
-PO = PACKAGE / "locale" / "de" / "LC_MESSAGES" / "django.po"
-MO = PO.with_suffix(".mo")
+LANGUAGES = ("de", "fr", "es")
+
+
+def catalogue(language: str) -> Path:
+    return PACKAGE / "locale" / language / "LC_MESSAGES" / "django.po"
+
+
 LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
 GETTEXT_TOOLS = all(shutil.which(tool) for tool in ("msgfmt", "msgattrib", "xgettext", "msgmerge"))
 needs_gettext = pytest.mark.skipif(not GETTEXT_TOOLS, reason="GNU gettext (msgfmt, msgattrib) is not installed")
@@ -60,6 +66,23 @@ def test_the_error_page_in_german(german: Client, caplog: pytest.LogCaptureFixtu
     assert 'data-reason="state_unknown"' in page  # the code stays a code
     # The log carries the reason, never the visitor's (translated) words.
     assert "state_unknown" in caplog.text and "Anmeldung" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "back"),
+    [("fr", "Échec de la connexion", "Retour au site"), ("es", "Error al iniciar sesión", "Volver al sitio")],
+)
+def test_the_error_page_in_french_and_spanish(settings: Any, language: str, heading: str, back: str) -> None:
+    middleware = list(settings.MIDDLEWARE)
+    middleware.insert(middleware.index("django.contrib.sessions.middleware.SessionMiddleware") + 1, LOCALE_MIDDLEWARE)
+    settings.MIDDLEWARE = middleware
+    try:
+        response = Client(HTTP_ACCEPT_LANGUAGE=language).get("/pingone/callback/", {"state": "unknown", "code": "c"})
+    finally:
+        translation.deactivate()
+    page = response.content.decode()
+    assert response.status_code == 400 and f'<html lang="{language}">' in page
+    assert f"<h1>{heading}</h1>" in page and back in page
 
 
 def test_a_cancel_in_german(rf: RequestFactory) -> None:
@@ -186,36 +209,43 @@ def _entries(po_text: str) -> int:
 
 
 @needs_gettext
-def test_the_german_catalogue_is_complete() -> None:
-    _run("msgfmt", "--check", "-o", "/dev/null", PO)
-    assert _entries(_run("msgattrib", "--untranslated", PO)) == 0, _run("msgattrib", "--untranslated", PO)
-    assert _entries(_run("msgattrib", "--only-fuzzy", PO)) == 0, _run("msgattrib", "--only-fuzzy", PO)
-    assert _entries(PO.read_text()) >= 80
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_catalogue_is_complete(language: str) -> None:
+    po = catalogue(language)
+    _run("msgfmt", "--check", "-o", "/dev/null", po)
+    assert _entries(_run("msgattrib", "--untranslated", po)) == 0, _run("msgattrib", "--untranslated", po)
+    assert _entries(_run("msgattrib", "--only-fuzzy", po)) == 0, _run("msgattrib", "--only-fuzzy", po)
+    assert _entries(po.read_text()) >= 80
 
 
 @needs_gettext
-def test_the_compiled_catalogue_is_the_po_compiled(tmp_path: Path) -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_compiled_catalogue_is_the_po_compiled(tmp_path: Path, language: str) -> None:
+    po = catalogue(language)
     compiled = tmp_path / "django.mo"
-    _run("msgfmt", "--check-format", "-o", compiled, PO)  # what ``compilemessages`` runs
-    assert compiled.read_bytes() == MO.read_bytes(), "run: cd django_pingone_authorize && django-admin compilemessages"
+    _run("msgfmt", "--check-format", "-o", compiled, po)  # what ``compilemessages`` runs
+    assert compiled.read_bytes() == po.with_suffix(".mo").read_bytes(), (
+        "run: cd django_pingone_authorize && django-admin compilemessages"
+    )
 
 
 @needs_gettext
-def test_every_message_in_the_code_is_in_the_catalogue(tmp_path: Path) -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_in_the_code_is_in_the_catalogue(tmp_path: Path, language: str) -> None:
     """``makemessages`` over a copy of the package finds nothing the shipped catalogue lacks."""
     copy = tmp_path / "django_pingone_authorize"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "testing", "static"))
     environment = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "de", "--ignore", "testing/*", "--no-location"],
+        [sys.executable, "-m", "django", "makemessages", "-l", language, "--ignore", "testing/*", "--no-location"],
         cwd=copy,
         env=environment,
         check=True,
         capture_output=True,
         timeout=120,
     )
-    fresh = copy / "locale" / "de" / "LC_MESSAGES" / "django.po"
+    fresh = copy / "locale" / language / "LC_MESSAGES" / "django.po"
     untranslated = _run("msgattrib", "--untranslated", fresh)
     fuzzy = _run("msgattrib", "--only-fuzzy", fresh)
-    assert _entries(untranslated) == 0, f"new messages to translate (run makemessages -l de):\n{untranslated}"
+    assert _entries(untranslated) == 0, f"new messages to translate (run makemessages -l {language}):\n{untranslated}"
     assert _entries(fuzzy) == 0, f"changed messages to check:\n{fuzzy}"

@@ -47,7 +47,13 @@ def authenticate_bearer(request: HttpRequest, alias: str | None = None) -> Acces
 def accept_token(request: HttpRequest, token: str, alias: str | None = None) -> AccessToken:
     """Validate ``token`` and make it the request's: ``request.pingone_token``, ``request.user``, no CSRF check."""
     access_token = validate_access_token(token, alias)
-    request.user = principal_for(access_token)  # type: ignore[assignment]
+    principal = principal_for(access_token)
+    request.user = principal  # type: ignore[assignment]
+
+    async def auser() -> Any:  # async views read the user with ``await request.auser()`` (Django 5.0+)
+        return principal
+
+    request.auser = auser
     request.pingone_token = access_token  # type: ignore[attr-defined]
     # No CSRF check: the credentials are the header, which no other site can make a browser send.
     request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]

@@ -8,6 +8,9 @@
     @api.get("/orders", auth=PingOneBearer(scopes=["orders:read"]))
     def orders(request): ...
 
+    @api.get("/invoices", auth=AsyncPingOneBearer(scopes=["invoices:read"]))
+    async def invoices(request): ...
+
 ``request.auth`` is the ``AccessToken``, ``request.user`` the Django user of the token or a ``PingOneClient``.
 A refused token raises ``TokenRefused``, a django-ninja ``AuthenticationError``: without the handler it is
 still a 401/400/403 JSON answer (``{"detail": ...}``), with it the body and the ``WWW-Authenticate`` header
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -27,7 +31,7 @@ from django_pingone_authorize.api.access_tokens import AccessToken, AccessTokenE
 from django_pingone_authorize.api.bearer import accept_token, token_error_response
 from django_pingone_authorize.conf import DEFAULT_ALIAS
 
-__all__ = ["PingOneBearer", "TokenRefused", "add_token_error_handler"]
+__all__ = ["AsyncPingOneBearer", "PingOneBearer", "TokenRefused", "add_token_error_handler"]
 
 
 class TokenRefused(AuthenticationError):
@@ -42,6 +46,9 @@ class PingOneBearer(HttpBearer):
 
     alias: str | None = None
     realm = "api"
+    # The OpenAPI security scheme django-ninja writes: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}.
+    openapi_bearerFormat = "JWT"
+    openapi_description = "A PingOne access token (a JWT signed by the PingOne environment)."
 
     def __init__(self, *, scopes: Iterable[str] = (), alias: str | None = None) -> None:
         super().__init__()
@@ -60,6 +67,9 @@ class PingOneBearer(HttpBearer):
         return result
 
     def authenticate(self, request: HttpRequest, token: str) -> AccessToken | None:
+        return self.accept(request, token)
+
+    def accept(self, request: HttpRequest, token: str) -> AccessToken:
         try:
             seen = getattr(request, "pingone_token", None)  # accepted by the middleware already
             if isinstance(seen, AccessToken) and seen.alias == (self.alias or DEFAULT_ALIAS):
@@ -70,6 +80,16 @@ class PingOneBearer(HttpBearer):
         except AccessTokenError as error:
             raise TokenRefused(error, self.realm) from None
         return access_token
+
+
+class AsyncPingOneBearer(PingOneBearer):
+    """``PingOneBearer`` with an ``async`` ``authenticate`` (django-ninja 1.0+), for ``async def`` operations:
+    the token's validation and the user's lookup run in a thread (Django's ORM and the key fetch are sync)
+    while the event loop goes on. Sync operations may use it too (django-ninja runs it with ``async_to_sync``).
+    """
+
+    async def authenticate(self, request: HttpRequest, token: str) -> AccessToken | None:  # type: ignore[override]
+        return await sync_to_async(self.accept)(request, token)
 
 
 def _answer(request: HttpRequest, exc: TokenRefused | type[TokenRefused]) -> HttpResponse:

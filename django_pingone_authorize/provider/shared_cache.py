@@ -5,7 +5,8 @@ Discovery documents and signing keys are only copies of what PingOne serves, so 
 (Redis or Memcached down, a full database) is no error: a read is a miss, a write is skipped, the caller
 fetches from PingOne and keeps its own per-process copy. The outage is logged as a warning at most once per
 ``WARN_INTERVAL`` per cache alias, and the backend is not asked again for ``RETRY_AFTER`` seconds, so that
-every sign-on does not wait for a failing connection attempt.
+every sign-on does not wait for a failing connection attempt. ``aget``/``aset``/``aadd``/``adelete`` do the
+same through Django's async cache API, for async callers (``sessions/refresh.py``'s ``arefresh``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import logging
 import math
 import threading
 import time
-from typing import Final
+from collections.abc import Awaitable, Callable
+from typing import Final, TypeVar
 
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
 
 from django_pingone_authorize.conf import resets_on
 
@@ -37,6 +39,7 @@ class _Unavailable:
 
 
 UNAVAILABLE: Final = _Unavailable()
+_T = TypeVar("_T")
 
 _lock = threading.Lock()
 _warned_at: dict[str, float] = {}  # alias -> monotonic time of the last warning
@@ -81,59 +84,83 @@ def _seconds(timeout: float) -> int:
     return max(0, math.ceil(timeout))
 
 
-def get(alias: str, key: str) -> object:
-    """The cached value, ``None`` on a miss, or ``UNAVAILABLE`` when the backend failed."""
+def _ask(alias: str, operation: str, call: Callable[[BaseCache], _T], failed: _T) -> _T:
+    """``call(cache)``, or ``failed`` when the backend is resting or fails (the outage is then recorded)."""
     if _is_resting(alias):
-        return UNAVAILABLE
+        return failed
     cache = caches[alias]  # an unknown alias is a configuration error: not caught
     try:
-        value: object = cache.get(key)
+        value = call(cache)
     except Exception as exc:  # any backend's connection error: redis, pymemcache, a database
-        _failed(alias, "get", exc)
-        return UNAVAILABLE
+        _failed(alias, operation, exc)
+        return failed
     _recovered(alias)
     return value
 
 
+async def _aask(alias: str, operation: str, call: Callable[[BaseCache], Awaitable[_T]], failed: _T) -> _T:
+    """``_ask`` through Django's async cache API (``aget``, ``aadd``...): for ``async`` callers."""
+    if _is_resting(alias):
+        return failed
+    cache = caches[alias]
+    try:
+        value = await call(cache)
+    except Exception as exc:
+        _failed(alias, operation, exc)
+        return failed
+    _recovered(alias)
+    return value
+
+
+def get(alias: str, key: str) -> object:
+    """The cached value, ``None`` on a miss, or ``UNAVAILABLE`` when the backend failed."""
+    return _ask(alias, "get", lambda cache: cache.get(key), UNAVAILABLE)
+
+
 def set(alias: str, key: str, value: object, timeout: float) -> bool:
     """Store ``value``; False when the backend failed (the caller keeps its own copy)."""
-    if _is_resting(alias):
-        return False
-    cache = caches[alias]  # an unknown alias is a configuration error: not caught
-    try:
+
+    def store(cache: BaseCache) -> bool:
         cache.set(key, value, _seconds(timeout))
-    except Exception as exc:
-        _failed(alias, "set", exc)
-        return False
-    _recovered(alias)
-    return True
+        return True
+
+    return _ask(alias, "set", store, False)
 
 
 def add(alias: str, key: str, value: object, timeout: float) -> bool | None:
     """Store ``value`` only if ``key`` is absent (atomic in every shared backend): True if stored, False if
     the key was there, None when the backend failed (the caller decides alone)."""
-    if _is_resting(alias):
-        return None
-    cache = caches[alias]  # an unknown alias is a configuration error: not caught
-    try:
-        added = cache.add(key, value, _seconds(timeout))
-    except Exception as exc:
-        _failed(alias, "add", exc)
-        return None
-    _recovered(alias)
-    return bool(added)
+    return _ask(alias, "add", lambda cache: bool(cache.add(key, value, _seconds(timeout))), None)
 
 
 def delete(alias: str, key: str) -> None:
-    if _is_resting(alias):
-        return
-    cache = caches[alias]  # an unknown alias is a configuration error: not caught
-    try:
-        cache.delete(key)
-    except Exception as exc:
-        _failed(alias, "delete", exc)
-        return
-    _recovered(alias)
+    _ask(alias, "delete", lambda cache: cache.delete(key), None)
+
+
+async def aget(alias: str, key: str) -> object:
+    return await _aask(alias, "get", lambda cache: cache.aget(key), UNAVAILABLE)
+
+
+async def aset(alias: str, key: str, value: object, timeout: float) -> bool:
+    async def store(cache: BaseCache) -> bool:
+        await cache.aset(key, value, _seconds(timeout))
+        return True
+
+    return await _aask(alias, "set", store, False)
+
+
+async def aadd(alias: str, key: str, value: object, timeout: float) -> bool | None:
+    async def add_once(cache: BaseCache) -> bool | None:
+        return bool(await cache.aadd(key, value, _seconds(timeout)))
+
+    return await _aask(alias, "add", add_once, None)
+
+
+async def adelete(alias: str, key: str) -> None:
+    async def drop(cache: BaseCache) -> None:
+        await cache.adelete(key)
+
+    await _aask(alias, "delete", drop, None)
 
 
 def cache_key(kind: str, url: str) -> str:

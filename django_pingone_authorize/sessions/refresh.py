@@ -21,12 +21,15 @@ must name the same ``sub``; another ``sub`` logs the user out. ``invalid_grant``
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import threading
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from django.contrib import auth
 from django.contrib.auth import logout
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
@@ -35,12 +38,15 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.conf import AliasConfig, get_alias
 from django_pingone_authorize.errors import ProviderError, SignOnError, TokenValidationError
+from django_pingone_authorize.models import PingOneSession
 from django_pingone_authorize.oidc.id_token import validate_id_token
 from django_pingone_authorize.provider import shared_cache
 from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
 from django_pingone_authorize.provider.token_endpoint import post_authenticated
 from django_pingone_authorize.sessions import token_store
+from django_pingone_authorize.sessions.session_index import ENDED_BY_ATTRIBUTE
 from django_pingone_authorize.sessions.token_store import TokenSet
+from django_pingone_authorize.signals import asend, pingone_session_ended, tokens_refreshed
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +85,14 @@ def _config_for(token_set: TokenSet, alias: str | None) -> AliasConfig | None:
         return None
 
 
+def _refreshing_config(token_set: TokenSet | None, alias: str | None) -> AliasConfig | None:
+    """The alias config of a session's token set whose access token may be handed out (``STORE_TOKENS``)."""
+    if token_set is None:
+        return None
+    config = _config_for(token_set, alias)
+    return config if config is not None and config.STORE_TOKENS else None
+
+
 @sensitive_variables()
 def get_access_token(request: HttpRequest, alias: str | None = None, min_ttl: float = 60) -> str | None:
     """The session's PingOne access token, refreshed first when it expires within ``min_ttl`` seconds.
@@ -88,10 +102,8 @@ def get_access_token(request: HttpRequest, alias: str | None = None, min_ttl: fl
     refresh failed for another reason (PingOne unreachable) and the current token has already expired.
     """
     token_set = token_store.in_session(request.session)
-    if token_set is None:
-        return None
-    config = _config_for(token_set, alias)
-    if config is None or not config.STORE_TOKENS:
+    config = _refreshing_config(token_set, alias)
+    if token_set is None or config is None:
         return None
     if not token_set.expires_within(min_ttl):
         return token_set.access_token  # steady state: nothing asked of anyone
@@ -99,12 +111,36 @@ def get_access_token(request: HttpRequest, alias: str | None = None, min_ttl: fl
         fresh = refresh(request, config, min_ttl=min_ttl)
     except SessionEnded:
         return None
-    except ProviderError:
-        if token_set.access_token and not token_set.expires_within(0):
-            logger.warning("PingOne token refresh failed (alias %s); using the current access token", config.alias)
-            return token_set.access_token
-        raise
+    except ProviderError as error:
+        return _current_or_raise(token_set, config, error)
     return fresh.access_token if fresh is not None else None
+
+
+@sensitive_variables()
+async def aget_access_token(request: HttpRequest, alias: str | None = None, min_ttl: float = 60) -> str | None:
+    """``get_access_token`` for async views: the session and the cache through Django's async APIs, the call
+    to PingOne (``requests``) in a worker thread, so the event loop is never blocked on the network."""
+    token_set = await token_store.ain_session(request.session)
+    config = _refreshing_config(token_set, alias)
+    if token_set is None or config is None:
+        return None
+    if not token_set.expires_within(min_ttl):
+        return token_set.access_token
+    try:
+        fresh = await arefresh(request, config, min_ttl=min_ttl)
+    except SessionEnded:
+        return None
+    except ProviderError as error:
+        return _current_or_raise(token_set, config, error)
+    return fresh.access_token if fresh is not None else None
+
+
+def _current_or_raise(token_set: TokenSet, config: AliasConfig, error: ProviderError) -> str:
+    """A refresh failed (PingOne unreachable): the current access token while it lives, else the error."""
+    if token_set.access_token and not token_set.expires_within(0):
+        logger.warning("PingOne token refresh failed (alias %s); using the current access token", config.alias)
+        return token_set.access_token
+    raise error
 
 
 def refresh(request: HttpRequest, config: AliasConfig, *, min_ttl: float | None = None) -> TokenSet | None:
@@ -124,6 +160,42 @@ def refresh(request: HttpRequest, config: AliasConfig, *, min_ttl: float | None 
         raise
 
 
+async def arefresh(request: HttpRequest, config: AliasConfig, *, min_ttl: float | None = None) -> TokenSet | None:
+    """``refresh`` for async callers. One refresh per token set at a time through the cache's lock key alone
+    (``cache.aadd``; it also keeps this process's sync and async callers apart), PingOne asked in a thread."""
+    current = await token_store.anewest(config, request.session)
+    if current is None or not current.refresh_token:
+        return None
+    try:
+        return await _arefresh_across_workers(request, config, current, min_ttl)
+    except SessionEnded as ended:
+        user = await arequest_user(request)
+        logger.info("PingOne ended the sign-on of user %s (alias %s): %s", user.pk, config.alias, ended.reason)
+        await token_store.aforget(config, current.set_id)
+        setattr(request, ENDED_BY_ATTRIBUTE, "pingone")
+        if hasattr(auth, "alogout"):  # Django 5.0+
+            await auth.alogout(request)
+        else:
+            await sync_to_async(logout)(request)
+        await asend(pingone_session_ended, PingOneSession, **_ended(request, config, current))
+        raise
+
+
+async def arequest_user(request: HttpRequest) -> Any:
+    """The request's user, loaded without blocking the event loop (``request.auser()`` is Django 5.0+)."""
+    if hasattr(request, "auser"):
+        return await request.auser()
+    return await sync_to_async(_loaded_user)(request)
+
+
+def _loaded_user(request: HttpRequest) -> Any:
+    """``request.user`` evaluated (a lazy user read later in the event loop would query the database there)."""
+    user = getattr(request, "user", None)
+    if user is not None:
+        _ = user.is_authenticated  # SimpleLazyObject: loads the user now, in this thread
+    return user
+
+
 def _user_pk(request: HttpRequest) -> Any:
     user = getattr(request, "user", None)
     return getattr(user, "pk", None)
@@ -131,7 +203,27 @@ def _user_pk(request: HttpRequest) -> Any:
 
 def end_django_session(request: HttpRequest, config: AliasConfig, token_set: TokenSet) -> None:
     token_store.forget(config, token_set.set_id)
+    setattr(request, ENDED_BY_ATTRIBUTE, "pingone")  # signed_out's ``by``
     logout(request)
+    pingone_session_ended.send(PingOneSession, **_ended(request, config, token_set))
+
+
+def _ended(request: HttpRequest, config: AliasConfig, token_set: TokenSet) -> dict[str, Any]:
+    """``pingone_session_ended``'s arguments when a refresh found the sign-on over."""
+    return {
+        "request": request,
+        "alias": config.alias,
+        "issuer": config.issuer,
+        "subject": token_set.subject or None,
+        "sid": None,
+        "how": "refresh",
+        "sessions_ended": 1,
+    }
+
+
+def _refreshed(request: HttpRequest, config: AliasConfig, fresh: TokenSet) -> dict[str, Any]:
+    """``tokens_refreshed``'s arguments (never the tokens)."""
+    return {"request": request, "alias": config.alias, "subject": fresh.subject, "generation": fresh.generation}
 
 
 def _good_enough(candidate: TokenSet, started_from: TokenSet, min_ttl: float | None) -> bool:
@@ -154,10 +246,25 @@ def _refresh_once(request: HttpRequest, config: AliasConfig, current: TokenSet, 
         lock.release()
 
 
+def _adopt(
+    request: HttpRequest, shared: TokenSet | None, current: TokenSet, min_ttl: float | None
+) -> tuple[TokenSet | None, TokenSet]:
+    """A set another worker stored, when newer: written into this session, and returned as the answer when it
+    will do. Returns (the answer or None, the set to go on from)."""
+    if shared is None or shared.generation <= current.generation:
+        return None, current
+    token_store.put_in_session(request.session, shared)
+    return (shared if _good_enough(shared, current, min_ttl) else None), shared
+
+
+def _lock_key(current: TokenSet) -> str:
+    return f"{token_store.cache_key(current.set_id)}:refreshing"
+
+
 def _refresh_across_workers(
     request: HttpRequest, config: AliasConfig, current: TokenSet, min_ttl: float | None
 ) -> TokenSet:
-    lock_key = f"{token_store.cache_key(current.set_id)}:refreshing"
+    lock_key = _lock_key(current)
     owner = secrets.token_hex(8)
     deadline = time.monotonic() + config.TIMEOUT + LOCK_MARGIN
     while True:
@@ -167,30 +274,61 @@ def _refresh_across_workers(
         # Another worker is refreshing: wait for its set to reach the cache.
         while time.monotonic() < deadline:
             in_flight = shared_cache.get(config.CACHE, lock_key) is not None  # first: it stores, then unlocks
-            shared = token_store.in_cache(config, current.set_id)
-            if shared is not None and shared.generation > current.generation:
-                token_store.put_in_session(request.session, shared)
-                if _good_enough(shared, current, min_ttl):
-                    return shared
-                current = shared
+            answer, current = _adopt(request, token_store.in_cache(config, current.set_id), current, min_ttl)
+            if answer is not None:
+                return answer
             if not in_flight:
                 break
             time.sleep(WAIT_POLL)
         if time.monotonic() >= deadline:
             raise ProviderError("provider_timeout", _("The access token could not be refreshed in time."))
     try:
-        shared = token_store.in_cache(config, current.set_id)  # a refresh that finished just before we locked
-        if shared is not None and shared.generation > current.generation:
-            token_store.put_in_session(request.session, shared)
-            if _good_enough(shared, current, min_ttl):
-                return shared
-            current = shared
+        # A refresh that finished just before we locked.
+        answer, current = _adopt(request, token_store.in_cache(config, current.set_id), current, min_ttl)
+        if answer is not None:
+            return answer
         fresh = _refresh_at_provider(config, current)
         token_store.save(config, request.session, fresh)  # stored before the lock key goes
+        tokens_refreshed.send(TokenSet, **_refreshed(request, config, fresh))
         return fresh
     finally:
         if claimed:
             shared_cache.delete(config.CACHE, lock_key)
+
+
+async def _arefresh_across_workers(
+    request: HttpRequest, config: AliasConfig, current: TokenSet, min_ttl: float | None
+) -> TokenSet:
+    """``_refresh_across_workers`` with Django's async cache API and ``asyncio.sleep``."""
+    lock_key = _lock_key(current)
+    owner = secrets.token_hex(8)
+    deadline = time.monotonic() + config.TIMEOUT + LOCK_MARGIN
+    while True:
+        claimed = await shared_cache.aadd(config.CACHE, lock_key, owner, config.TIMEOUT + LOCK_MARGIN)
+        if claimed is not False:
+            break
+        while time.monotonic() < deadline:
+            in_flight = await shared_cache.aget(config.CACHE, lock_key) is not None
+            answer, current = _adopt(request, await token_store.ain_cache(config, current.set_id), current, min_ttl)
+            if answer is not None:
+                return answer
+            if not in_flight:
+                break
+            await asyncio.sleep(WAIT_POLL)
+        if time.monotonic() >= deadline:
+            raise ProviderError("provider_timeout", _("The access token could not be refreshed in time."))
+    try:
+        answer, current = _adopt(request, await token_store.ain_cache(config, current.set_id), current, min_ttl)
+        if answer is not None:
+            return answer
+        # requests has no async API: PingOne is asked in a worker thread, not in the event loop.
+        fresh = await sync_to_async(_refresh_at_provider, thread_sensitive=False)(config, current)
+        await token_store.asave(config, request.session, fresh)
+        await asend(tokens_refreshed, TokenSet, **_refreshed(request, config, fresh))
+        return fresh
+    finally:
+        if claimed:
+            await shared_cache.adelete(config.CACHE, lock_key)
 
 
 @sensitive_variables()

@@ -32,7 +32,8 @@ from django_pingone_authorize.conf import AliasConfig, get_alias
 from django_pingone_authorize.errors import ProviderError
 from django_pingone_authorize.pages import wants_json
 from django_pingone_authorize.sessions import token_store
-from django_pingone_authorize.sessions.refresh import SessionEnded, refresh
+from django_pingone_authorize.sessions.refresh import SessionEnded, arefresh, arequest_user, refresh
+from django_pingone_authorize.sessions.token_store import TokenSet
 
 logger = logging.getLogger(__name__)
 
@@ -66,33 +67,65 @@ def check(request: HttpRequest) -> HttpResponse | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    token_set = token_store.in_session(request.session)
-    if token_set is None:
-        return None
-    config = _config_for(token_set.alias)
-    if config is None or not config.SESSION_CHECK_INTERVAL:
-        return None
     now = time.time()
-    if now - token_set.checked_at < config.SESSION_CHECK_INTERVAL:
+    config = _due(token_store.in_session(request.session), now)
+    if config is None:
         return None
-    newest = token_store.newest(config, request.session) or token_set  # another request may have checked
-    if now - newest.checked_at < config.SESSION_CHECK_INTERVAL:
-        return None
-    if not newest.refresh_token:
-        return None  # nothing to ask PingOne with (see the module's docstring)
-    if _resting(newest.set_id, now):
+    newest = token_store.newest(config, request.session)  # another request may have checked
+    if _due(newest, now) is None or newest is None:
         return None
     try:
         refresh(request, config, min_ttl=None)
     except SessionEnded:
         return session_ended_response(request, config.alias)
     except ProviderError as error:
-        logger.warning("PingOne session check failed (alias %s): %s; trying again later", config.alias, error.reason)
-        with _failed_lock:
-            if len(_failed_until) > 10_000:
-                _failed_until.clear()
-            _failed_until[newest.set_id] = now + RETRY_AFTER
+        _rest(config, newest, error, now)
     return None
+
+
+async def acheck(request: HttpRequest) -> HttpResponse | None:
+    """``check`` for async middleware: the user, session and cache through Django's async APIs."""
+    user = await arequest_user(request)
+    if user is None or not user.is_authenticated:
+        return None
+    now = time.time()
+    config = _due(await token_store.ain_session(request.session), now)
+    if config is None:
+        return None
+    newest = await token_store.anewest(config, request.session)
+    if _due(newest, now) is None or newest is None:
+        return None
+    try:
+        await arefresh(request, config, min_ttl=None)
+    except SessionEnded:
+        return session_ended_response(request, config.alias)
+    except ProviderError as error:
+        _rest(config, newest, error, now)
+    return None
+
+
+def _due(token_set: TokenSet | None, now: float) -> AliasConfig | None:
+    """The alias config when ``token_set`` is due a check now (and can be checked), else None."""
+    if token_set is None:
+        return None
+    config = _config_for(token_set.alias)
+    if config is None or not config.SESSION_CHECK_INTERVAL:
+        return None
+    if now - token_set.checked_at < config.SESSION_CHECK_INTERVAL:
+        return None
+    if not token_set.refresh_token:
+        return None  # nothing to ask PingOne with (see the module's docstring)
+    if _resting(token_set.set_id, now):
+        return None
+    return config
+
+
+def _rest(config: AliasConfig, token_set: TokenSet, error: ProviderError, now: float) -> None:
+    logger.warning("PingOne session check failed (alias %s): %s; trying again later", config.alias, error.reason)
+    with _failed_lock:
+        if len(_failed_until) > 10_000:
+            _failed_until.clear()
+        _failed_until[token_set.set_id] = now + RETRY_AFTER
 
 
 def _config_for(alias: str) -> AliasConfig | None:

@@ -34,6 +34,8 @@ from django_pingone_authorize.models import PingOneSession
 from django_pingone_authorize.provider import encryption as token_encryption
 from django_pingone_authorize.provider import shared_cache
 from django_pingone_authorize.sessions import revocation, token_store
+from django_pingone_authorize.sessions.token_store import get_sign_on_facts
+from django_pingone_authorize.signals import pingone_session_ended, signed_out
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ def _hash(session_key: str) -> str:
     return hashlib.sha256(f"django_pingone_authorize.sessions.session_index:{session_key}".encode()).hexdigest()
 
 
-def _session_store() -> type[SessionBase]:
+def session_store() -> type[SessionBase]:
     engine = import_module(settings.SESSION_ENGINE)
     store: type[SessionBase] = engine.SessionStore
     return store
@@ -67,9 +69,24 @@ def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
         logger.warning("Could not index a session of user %s: %s", user.pk, type(error).__name__)
 
 
+#: Set on a request (``"pingone"``) before ``logout()`` when PingOne ended the session: ``signed_out``'s ``by``.
+ENDED_BY_ATTRIBUTE = "_pingone_signed_out_by"
+
+
 @receiver(user_logged_out, dispatch_uid="django_pingone_authorize.sessions.session_index.logged_out")
 def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    key = getattr(getattr(request, "session", None), "session_key", None)
+    session = getattr(request, "session", None)
+    # Sent before logout() flushes the session: its PingOne record still says which alias signed it on.
+    facts = get_sign_on_facts(session) if session is not None else None
+    if facts is not None:
+        signed_out.send(
+            PingOneSession,
+            request=request,
+            user=user,
+            alias=facts.alias,
+            by=getattr(request, ENDED_BY_ATTRIBUTE, "site"),
+        )
+    key = getattr(session, "session_key", None)
     if key:
         try:
             PingOneSession.objects.filter(session_key_hash=_hash(key)).delete()
@@ -102,13 +119,16 @@ def remember_sign_on(request: HttpRequest, alias: str, claims: dict[str, Any], t
         logger.warning("Could not index the PingOne session of user %s: %s", user.pk, type(error).__name__)  # type: ignore[union-attr]
 
 
-def _end(rows: models.QuerySet[PingOneSession], *, keep_session_key: str | None = None, revoke: bool = False) -> int:
-    """Delete the sessions of ``rows`` (and their rows); the number of sessions ended. ``revoke``: first revoke
-    each session's refresh and access tokens at PingOne (``REVOKE_ON_LOGOUT``), so that no browser keeps a way
-    back through them."""
-    store = _session_store()
+def _end(
+    rows: models.QuerySet[PingOneSession], *, by: str, keep_session_key: str | None = None, revoke: bool = False
+) -> int:
+    """Delete the sessions of ``rows`` (and their rows); the number of sessions ended. ``by`` goes into
+    ``signed_out`` (sent for each ended session that a PingOne sign-on opened). ``revoke``: first revoke each
+    session's refresh and access tokens at PingOne (``REVOKE_ON_LOGOUT``), so that no browser keeps a way back
+    through them."""
+    store = session_store()
     ended = 0
-    for row in list(rows):
+    for row in list(rows.select_related("user")):
         key = token_encryption.decrypt_text(row.session_key_encrypted)
         ending = key is not None and key != keep_session_key
         if row.token_cache_key and row.alias:
@@ -116,6 +136,8 @@ def _end(rows: models.QuerySet[PingOneSession], *, keep_session_key: str | None 
         if ending and key is not None:
             store(key).delete()
             ended += 1
+            if row.alias:
+                signed_out.send(PingOneSession, request=None, user=row.user, alias=row.alias, by=by)
         if key != keep_session_key:
             row.delete()
     return ended
@@ -139,9 +161,18 @@ def _drop_tokens(alias: str, token_cache_key: str, revoke_from: SessionBase | No
     shared_cache.delete(config.CACHE, token_cache_key)
 
 
-def end_pingone_session(issuer: str, *, sid: str | None = None, subject: str | None = None) -> int:
+def end_pingone_session(
+    issuer: str,
+    *,
+    sid: str | None = None,
+    subject: str | None = None,
+    how: str = "back_channel",
+    alias: str | None = None,
+    request: HttpRequest | None = None,
+) -> int:
     """End every Django session opened by the PingOne session ``sid`` of ``issuer`` (or, without ``sid``, every
-    one of the user ``subject`` there). The number of sessions ended."""
+    one of the user ``subject`` there). The number of sessions ended. ``how``, ``alias`` and ``request`` go into
+    ``pingone_session_ended``."""
     if not sid and not subject:
         return 0
     condition = Q(issuer=issuer)
@@ -149,13 +180,26 @@ def end_pingone_session(issuer: str, *, sid: str | None = None, subject: str | N
         condition &= Q(sid=sid)
     if subject:
         condition &= Q(subject=subject)
-    return _end(PingOneSession.objects.filter(condition))
+    ended = _end(PingOneSession.objects.filter(condition), by="pingone")
+    pingone_session_ended.send(
+        PingOneSession,
+        request=request,
+        alias=alias,
+        issuer=issuer,
+        subject=subject or None,
+        sid=sid or None,
+        how=how,
+        sessions_ended=ended,
+    )
+    return ended
 
 
 def end_user_sessions(user: Any, *, except_session_key: str | None = None, revoke: bool = False) -> int:
     """End every Django session of ``user`` the index knows (``except_session_key``: keep that one; ``revoke``:
     revoke each one's tokens at PingOne first)."""
-    return _end(PingOneSession.objects.filter(user_id=user.pk), keep_session_key=except_session_key, revoke=revoke)
+    return _end(
+        PingOneSession.objects.filter(user_id=user.pk), by="site", keep_session_key=except_session_key, revoke=revoke
+    )
 
 
 def subjects_of(user: Any) -> list[tuple[str, str, str]]:

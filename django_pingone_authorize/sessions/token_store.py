@@ -30,6 +30,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.sessions.backends.base import SessionBase
 from django.views.decorators.debug import sensitive_variables
 
@@ -126,7 +127,18 @@ def new_record_fields(
 
 def in_session(session: SessionBase) -> TokenSet | None:
     """This request's copy of the session's token set (None without one, or when it cannot be decrypted)."""
-    record = session.get(_record_key())
+    return _token_set_of(session, session.get(_record_key()))
+
+
+async def ain_session(session: SessionBase) -> TokenSet | None:
+    """``in_session`` for async callers: the session is loaded with its async API (Django 5.0+), or in a thread
+    on Django 4.2 (which has none). Once loaded, the session's other reads and writes touch no storage."""
+    aget = getattr(session, "aget", None)
+    record = await aget(_record_key()) if aget is not None else await sync_to_async(session.get)(_record_key())
+    return _token_set_of(session, record)
+
+
+def _token_set_of(session: SessionBase, record: object) -> TokenSet | None:
     if not isinstance(record, dict):
         return None
     blob = record.get("tokens")
@@ -157,13 +169,29 @@ def at_cache_key(config: AliasConfig, key: str, session: SessionBase | None = No
     return shared
 
 
+async def ain_cache(config: AliasConfig, set_id: str) -> TokenSet | None:
+    token_set = _from_dict(token_encryption.decrypt(await shared_cache.aget(config.CACHE, cache_key(set_id))))
+    return token_set if token_set is not None and token_set.set_id == set_id else None
+
+
 def newest(config: AliasConfig, session: SessionBase) -> TokenSet | None:
     """The newest copy of the session's token set, this request's or the cache's; a newer cache copy is
     written into this request's session."""
     mine = in_session(session)
     if mine is None:
         return None
-    shared = in_cache(config, mine.set_id)
+    return _newer(session, mine, in_cache(config, mine.set_id))
+
+
+async def anewest(config: AliasConfig, session: SessionBase) -> TokenSet | None:
+    """``newest`` for async callers (Django's async session and cache APIs)."""
+    mine = await ain_session(session)
+    if mine is None:
+        return None
+    return _newer(session, mine, await ain_cache(config, mine.set_id))
+
+
+def _newer(session: SessionBase, mine: TokenSet, shared: TokenSet | None) -> TokenSet:
     if shared is not None and shared.generation > mine.generation:
         put_in_session(session, shared)
         return shared
@@ -175,6 +203,19 @@ def _write_cache(config: AliasConfig, token_set: TokenSet) -> None:
     shared_cache.set(
         config.CACHE, cache_key(token_set.set_id), token_encryption.encrypt(asdict(token_set)), _lifetime()
     )
+
+
+@sensitive_variables("token_set")
+async def asave(config: AliasConfig, session: SessionBase, token_set: TokenSet) -> None:
+    """``save`` for async callers; the session was loaded by ``ain_session`` already."""
+    await shared_cache.aset(
+        config.CACHE, cache_key(token_set.set_id), token_encryption.encrypt(asdict(token_set)), _lifetime()
+    )
+    put_in_session(session, token_set)
+
+
+async def aforget(config: AliasConfig, set_id: str) -> None:
+    await shared_cache.adelete(config.CACHE, cache_key(set_id))
 
 
 @sensitive_variables("token_set")

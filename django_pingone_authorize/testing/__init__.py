@@ -2,7 +2,9 @@
 
 ``PingOneStandIn`` needs only the standard library, PyJWT and cryptography (no Django), so it also runs on
 its own: ``python -m django_pingone_authorize.testing``. The pytest plugin gives tests a ``pingone_standin``
-fixture; ``driver.sign_on`` plays the user at its pages with a ``requests.Session``.
+fixture; ``driver.sign_on`` plays the user at its pages with a ``requests.Session``. ``signed_on`` (Django)
+signs a test client on in-process and mints access tokens (fixtures ``pingone_sign_on``,
+``pingone_access_token``; ``PingOneTestMixin`` for ``TestCase``).
 """
 
 from __future__ import annotations

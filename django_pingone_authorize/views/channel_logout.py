@@ -79,7 +79,7 @@ class FrontChannelLogoutView(View):
             # §3: without iss and sid the RP may only end the browser's own session, which is not sent here.
             logger.warning("Front-channel logout refused: no known iss with a sid")
             return self.page(request, ended=0, status=400)
-        ended = session_index.end_pingone_session(iss, sid=sid)
+        ended = session_index.end_pingone_session(iss, sid=sid, how="front_channel", request=request)
         logger.info("Front-channel logout ended %d session(s)", ended)
         return self.page(request, ended=ended, status=200)
 
@@ -109,9 +109,13 @@ class BackChannelLogoutView(View):
             logger.warning("Back-channel logout could not be checked: %s", error.reason)
             return self.answer({"error": "temporarily_unavailable"}, status=503)
         if logout.sid:
-            ended = session_index.end_pingone_session(logout.issuer, sid=logout.sid, subject=logout.subject)
+            ended = session_index.end_pingone_session(
+                logout.issuer, sid=logout.sid, subject=logout.subject, alias=logout.alias, request=request
+            )
         else:
-            ended = session_index.end_pingone_session(logout.issuer, subject=logout.subject)
+            ended = session_index.end_pingone_session(
+                logout.issuer, subject=logout.subject, alias=logout.alias, request=request
+            )
         logger.info("Back-channel logout (alias %s) ended %d session(s)", logout.alias, ended)
         return self.answer(None, status=200)
 

@@ -12,6 +12,7 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -142,7 +143,12 @@ class LoginView(View):
                 "config": config,
             }
             # It only posts to PingOne, and its fields are the authorize request: no Referer at all.
-            return protect_page(render(request, self.post_template_name, context), referrer_policy="no-referrer")
+            endpoint = urlsplit(authorize_request.endpoint)
+            return protect_page(
+                render(request, self.post_template_name, context),
+                referrer_policy="no-referrer",
+                form_action=[f"{endpoint.scheme}://{endpoint.netloc}"],
+            )
         return HttpResponseRedirect(authorize_request.url)
 
     def start_embedded(

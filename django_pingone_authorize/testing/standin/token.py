@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jwt
@@ -225,3 +225,44 @@ def _client_credentials(env: Environment, client: Client, form: Mapping[str, str
         "expires_in": env.token_ttl,
         "scope": " ".join(scopes),
     }
+
+
+def mint_access_token(
+    env: Environment,
+    *,
+    scopes: Sequence[str] = (),
+    audience: str | None = None,
+    sub: str | None = None,
+    client_id: str = "demo-client",
+    lifetime: int | None = None,
+    **claims: Any,
+) -> str:
+    """An access token as this environment's token endpoint would issue it (RFC 9068 JWT signed by its key,
+    PingOne's claims), without a sign-on: for API tests. ``audience`` defaults to the resource owning
+    ``scopes`` (else the issuer); ``sub`` None makes a client-credentials token; ``claims`` are added last.
+    It is recorded as issued, so introspection and revocation know it."""
+    scope_names = tuple(dict.fromkeys(scopes))
+    resource = env.resources.get(audience) if audience is not None else _resource_for(env, scope_names)
+    now = int(env.clock())
+    expires = now + (lifetime if lifetime is not None else env.token_ttl)
+    access_claims: dict[str, Any] = {
+        "client_id": client_id,
+        "iss": env.issuer,
+        "jti": str(uuid.uuid4()),
+        "iat": now,
+        "exp": expires,
+        "aud": [audience or (resource.audience if resource is not None else env.issuer)],
+        "scope": " ".join(scope_names),
+        "env": env.env_id,
+    }
+    if sub is not None:
+        access_claims["sub"] = sub
+    access_claims.update(claims)
+    access_token = _access_token(env, access_claims, resource)
+    with env.lock:
+        username = next((user.username for user in env.users.values() if sub is not None and user.sub == sub), "")
+        env.access_tokens[access_token] = IssuedToken(
+            access_token, client_id, username, scope_names, now, (), "", str(access_claims.get("sid", "")), expires
+        )
+        env.token_claims[access_token] = access_claims
+    return access_token
