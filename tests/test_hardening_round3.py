@@ -28,13 +28,13 @@ from django_pingone_authorize.provider import circuit_breaker, shared_cache, sig
 from django_pingone_authorize.provider.http import request_json
 from django_pingone_authorize.testing import PingOneStandIn
 from tests.api.support import bearer, client_credentials, mint
+from tests.approval.test_policy import approved_record
 from tests.doubles.hostile_provider import HostileProvider
-from tests.test_approval_policy import approved_record
-from tests.test_backchannel_logout import URL as BACKCHANNEL
-from tests.test_backchannel_logout import claims, signed_in, signed_in_with_sid
-from tests.test_e2e_standin import full_sign_on
-from tests.test_outage import Outage
-from tests.test_rp_certification import ShiftedClock
+from tests.end_to_end.test_pingone_standin import full_sign_on
+from tests.end_to_end.test_rp_certification import ShiftedClock
+from tests.oidc.test_backchannel_logout import URL as BACKCHANNEL
+from tests.oidc.test_backchannel_logout import claims, signed_in, signed_in_with_sid
+from tests.provider.test_outage import Outage
 
 pytestmark = pytest.mark.django_db
 

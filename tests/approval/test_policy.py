@@ -19,7 +19,7 @@ from django_pingone_authorize.approval.pending import PendingApproval, save
 from django_pingone_authorize.approval.transaction import Transaction
 from django_pingone_authorize.checks import check_approval_policies
 from django_pingone_authorize.testing import PingOneStandIn
-from tests.test_transaction_approval import CALLBACK, CODE, DONE, SECRET, TRANSFER, approval_flow, ask
+from tests.approval.test_transaction_approval import CALLBACK, CODE, DONE, SECRET, TRANSFER, approval_flow, ask
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.approval.urls")]
 

@@ -1,6 +1,6 @@
 """Under ASGI: both middlewares run in the event loop (sync and async capable), ``aget_access_token`` reads
 and refreshes through Django's async session and cache APIs, and django-ninja's async operations accept
-PingOne tokens (``AsyncPingOneBearer``). In-process with ``AsyncClient``; tests/cluster/test_asgi_uvicorn.py
+PingOne tokens (``AsyncPingOneBearer``). In-process with ``AsyncClient``; tests/end_to_end/cluster/test_asgi_uvicorn.py
 runs the same under uvicorn."""
 
 from __future__ import annotations

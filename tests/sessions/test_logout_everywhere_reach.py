@@ -17,9 +17,9 @@ from django.test import Client
 
 from django_pingone_authorize.sessions.token_store import get_tokens
 from django_pingone_authorize.testing import DEMO_SUB, PingOneStandIn
-from tests import test_session_lifecycle_standin as lifecycle_tests
 from tests.api.support import client_credentials
-from tests.test_session_lifecycle_standin import active, signed_on, token_endpoint_refresh
+from tests.sessions import test_lifecycle_standin as lifecycle_tests
+from tests.sessions.test_lifecycle_standin import active, signed_on, token_endpoint_refresh
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.sessions.urls")]
 
