@@ -39,6 +39,7 @@ class AliasOptions(TypedDict, total=False):
     ALLOWED_ACR_VALUES: Sequence[str] | str
     REQUEST_PARAMS: Sequence[str] | str
     REQUEST_OBJECT_ALGORITHM: str | None
+    SIGN_EMBEDDED_REQUESTS: bool
     USE_PAR: bool
     PRIVATE_KEY: str | None
     PRIVATE_KEY_ID: str | None
@@ -72,7 +73,9 @@ class AliasOptions(TypedDict, total=False):
     LABEL: str | Promise
     API_AUDIENCE: Sequence[str] | str
     API_INTROSPECT: bool | Literal["opaque"]
-    API_REQUIRE_TYP: bool
+    API_REQUIRE_TYP: bool | Literal["auto"]
+    API_INTROSPECTION_AUTH_METHOD: str | None
+    CHANNEL_LOGOUT: bool
     API_INTROSPECTION_MAX_CACHE: int
     API_CLIENT_ID: str
     API_CLIENT_SECRET: str

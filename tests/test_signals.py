@@ -124,6 +124,8 @@ def test_session_check_sees_pingone_end_the_session(
 def test_front_channel_logout(
     client: Client, settings: Any, heard: dict[str, Recorder], pingone_standin: PingOneStandIn, pingone_sign_on: Any
 ) -> None:
+    # Channel logout is for other OpenID providers (PingOne calls neither): on only with CHANNEL_LOGOUT.
+    settings.PINGONE_AUTHORIZE = {"default": pingone_standin.settings(CHANNEL_LOGOUT=True)}
     user = pingone_sign_on(client, {"sid": "sid-front"})
     answer = Client().get("/pingone/logout/frontchannel/", {"iss": pingone_standin.issuer, "sid": "sid-front"})
     assert answer.status_code == 200
@@ -140,8 +142,9 @@ def test_front_channel_logout(
 
 
 def test_back_channel_logout(
-    client: Client, heard: dict[str, Recorder], pingone_standin: PingOneStandIn, pingone_sign_on: Any
+    client: Client, settings: Any, heard: dict[str, Recorder], pingone_standin: PingOneStandIn, pingone_sign_on: Any
 ) -> None:
+    settings.PINGONE_AUTHORIZE = {"default": pingone_standin.settings(CHANNEL_LOGOUT=True)}
     user = pingone_sign_on(client, {"sid": "sid-back"})
     now = int(time.time())
     token = pingone_standin.signing_key.sign(
