@@ -119,6 +119,7 @@ class _LocalState:
         self.failures: dict[str, list[float]] = {}  # key -> monotonic times of recent failures
         self.open_until: dict[str, float] = {}  # key -> wall time the cool-down ends
         self.probe_until: dict[str, float] = {}  # key -> wall time the probe in flight is given up
+        self.shared: set[str] = set()  # keys whose opening is also in the shared cache (a copy, not our own)
 
 
 _local = _LocalState()
@@ -143,12 +144,22 @@ def _open_until(lim: Limits, key: str) -> float | None:
     value = shared_cache.get(lim.cache, _cache_key("open", key))
     if value is shared_cache.UNAVAILABLE:
         with _local.lock:
-            return _local.open_until.get(key)
+            until = _local.open_until.get(key)
+            if until is not None and key in _local.shared and time.time() >= until:
+                # A copy of an opening every worker shared, its cool-down over: another worker's probe may have
+                # closed it since. Without the cache this process cannot know, so it starts afresh (its own
+                # failures open it again) rather than failing sign-ons on an old copy.
+                _local.open_until.pop(key, None)
+                _local.probe_until.pop(key, None)
+                _local.shared.discard(key)
+                return None
+            return until
     if not isinstance(value, (int, float)):
         if key in _local.open_until:  # closed for every worker: forget this process's copy of an old opening
             with _local.lock:
                 _local.open_until.pop(key, None)
                 _local.probe_until.pop(key, None)
+                _local.shared.discard(key)
         return None
     return float(value)
 
@@ -206,6 +217,7 @@ def record_success(ticket: Ticket) -> None:
         with _local.lock:
             _local.open_until.pop(key, None)
             _local.probe_until.pop(key, None)
+            _local.shared.discard(key)
         logger.warning("PingOne circuit for %s closed: PingOne answers again", key)
 
 
@@ -242,6 +254,10 @@ def _open(lim: Limits, key: str, reason: str, count: int, since: float = 0.0) ->
     with _local.lock:
         _local.open_until[key] = until
         _local.probe_until.pop(key, None)
+        if stored:
+            _local.shared.add(key)
+        else:
+            _local.shared.discard(key)
     logger.warning(
         "PingOne circuit for %s opened after %s (%s): sign-ons fail at once for %.0f s%s",
         key,
@@ -288,6 +304,7 @@ def reset_caches() -> None:
         _local.failures.clear()
         _local.open_until.clear()
         _local.probe_until.clear()
+        _local.shared.clear()
     _failed_here.clear()
 
 

@@ -159,6 +159,30 @@ def test_a_cache_outage_after_the_circuit_closed_does_not_reopen_it(settings: An
     assert cb.breaker_key(URL) not in cb._local.open_until
 
 
+def test_a_cache_outage_forgets_a_shared_opening_whose_cool_down_is_over() -> None:
+    """A worker that made no call between another worker's closing probe and the cache going away keeps a copy
+    of the old opening: past its cool-down it is dropped, so the worker does not fail sign-ons on it."""
+    for _ in range(3):
+        fail()
+    key = cb.breaker_key(URL)
+    assert key in cb._local.open_until
+    time.sleep(0.35)
+    caches["default"].delete(cb._cache_key("open", key))  # another worker's probe closed it for everyone
+    shared_cache._down_until["default"] = time.monotonic() + 60  # then the cache became unreachable
+    assert not fails_fast()
+    assert cb.state(URL) == "closed" and key not in cb._local.open_until
+    probe = cb.before_call(URL)
+    assert not probe.probe  # an ordinary call, not a probe holding back this process's other threads
+    assert not fails_fast()
+
+
+def test_a_cache_outage_keeps_an_opening_still_cooling_down() -> None:
+    for _ in range(3):
+        fail()
+    shared_cache._down_until["default"] = time.monotonic() + 60
+    assert fails_fast()  # the cool-down this process knows of still holds without the cache
+
+
 def test_a_probe_that_hung_counts_its_wait_towards_the_next_cool_down() -> None:
     for _ in range(3):
         fail()
