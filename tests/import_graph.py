@@ -57,13 +57,7 @@ OPEN_LAYERS = frozenset({0, 6})
 KNOWN_CIRCLES: dict[frozenset[str], str] = {}
 
 # Imports allowed against the layers, each with its reason: (importing module, imported module) -> why.
-EXCEPTIONS: dict[tuple[str, str], str] = {
-    (
-        f"{PACKAGE}.oidc.authorize",
-        f"{PACKAGE}.sign_on.pending",
-    ): "the authorize request is built from the pending sign-on's state, nonce and PKCE verifier "
-    "(``new_pending``); it goes once the pending base (issue 19) sits below oidc",
-}
+EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ exactly these details, for this user, in this session, and it was not used befor
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -59,17 +60,9 @@ def consume_approval(
         request.session[SESSION_KEY] = stored
         if not _first_use(approval):
             return None
-        return Approval(
-            template=approval.template,
-            variant=approval.variant,
-            variables=dict(approval.variables),
-            digest=approval.digest,
-            alias=approval.alias,
-            subject=approval.subject,
-            approved_at=approval.approved_at,
-            acr=approval.acr,
-            amr=approval.amr,
-        )
+        # The approval's own fields, as the pending one kept them (a copy of the variables: theirs to change).
+        kept = {field.name: getattr(approval, field.name) for field in dataclasses.fields(Approval)}
+        return Approval(**{**kept, "variables": dict(approval.variables)})
     return None
 
 

@@ -32,6 +32,7 @@ from django_pingone_authorize.provider import flows_api
 from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
 from django_pingone_authorize.redirects import callback_uri, safe_next_url
 from django_pingone_authorize.sign_on.client_ip import client_ip
+from django_pingone_authorize.sign_on.pending import new_pending
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ def request_approval(
                 "approval_not_signed_on", _("Sign on with PingOne before approving this action."), status=403
             )
         # Fresh state, nonce and PKCE verifier, made as for a sign-on.
-        seed = authorize.new_pending(config, redirect_uri=callback_uri(request, config), next_url=None, max_age=None)
+        seed = new_pending(config, redirect_uri=callback_uri(request, config), next_url=None, max_age=None)
         approval = PendingApproval(
             state=seed.state,
             nonce=seed.nonce,

@@ -13,52 +13,67 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from django_pingone_authorize.checks.base import (
+    AliasCheck,
     _each_alias,
     _strings,
+    alias_check,
+    option_check,
+    options_check,
 )
 from django_pingone_authorize.conf import SETTING_NAME
 
 
-def check_admin_and_groups(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    admin_login = values["ADMIN_LOGIN"]
-    if not (isinstance(admin_login, bool) or admin_login == "only"):
-        yield Error(
-            f"{where}['ADMIN_LOGIN'] must be False, True or 'only', not {values['ADMIN_LOGIN']!r}.",
-            hint="True adds this alias's sign-on button to the admin's login page; 'only' also refuses the "
-            "admin's password login.",
-            id="pingone.E100",
-        )
-    claim = values["GROUPS_CLAIM"]
+@option_check("ADMIN_LOGIN", "pingone.E100")
+def check_admin_login(value: Any) -> str | None:
+    """True adds this alias's sign-on button to the admin's login page; 'only' also refuses the admin's password
+    login."""
+    return None if isinstance(value, bool) or value == "only" else f"must be False, True or 'only', not {value!r}."
+
+
+@option_check("GROUPS_CLAIM", "pingone.E101")
+def check_groups_claim(claim: Any) -> str | None:
+    """PingOne sends the claim your application's attribute mapping names (see the Groups how-to)."""
     if claim is not None and (not isinstance(claim, str) or not claim):
-        yield Error(
-            f"{where}['GROUPS_CLAIM'] must be the name of a claim (e.g. 'groups') or None.",
-            hint="PingOne sends the claim your application's attribute mapping names (see the Groups how-to).",
-            id="pingone.E101",
-        )
-    group_map = values["GROUP_MAP"]
-    if group_map is not None and not (
+        return "must be the name of a claim (e.g. 'groups') or None."
+    return None
+
+
+@option_check("GROUP_MAP", "pingone.E102")
+def check_group_map(group_map: Any) -> str | None:
+    """E.g. {'Editors': 'editors'}: a user whose claim holds 'Editors' is put in the Django group 'editors' (and
+    taken out when it no longer does)."""
+    if group_map is None or (
         isinstance(group_map, Mapping)
         and all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in group_map.items())
     ):
-        yield Error(
-            f"{where}['GROUP_MAP'] must be a dict of claim values to Django group names.",
-            hint="E.g. {'Editors': 'editors'}: a user whose claim holds 'Editors' is put in the Django group "
-            "'editors' (and taken out when it no longer does).",
-            id="pingone.E102",
-        )
-    for key in ("STAFF_GROUPS", "SUPERUSER_GROUPS"):
-        if not _strings(values[key]):
-            yield Error(
-                f"{where}[{key!r}] must be a list of group names as the claim carries them.",
-                hint="E.g. ['Admins']. The default, [], leaves the flag alone.",
-                id="pingone.E103",
-            )
-    if not claim and (group_map or values["STAFF_GROUPS"] or values["SUPERUSER_GROUPS"]):
-        yield Error(
-            f"{where} sets GROUP_MAP, STAFF_GROUPS or SUPERUSER_GROUPS without GROUPS_CLAIM.",
-            hint="Name the claim that carries the groups, e.g. 'GROUPS_CLAIM': 'groups'; nothing is synced without it.",
-            id="pingone.E104",
-        )
+        return None
+    return "must be a dict of claim values to Django group names."
+
+
+@options_check(
+    ("STAFF_GROUPS", "SUPERUSER_GROUPS"),
+    "pingone.E103",
+    hint="E.g. ['Admins']. The default, [], leaves the flag alone.",
+)
+def check_flag_groups(value: Any) -> str | None:
+    return None if _strings(value) else "must be a list of group names as the claim carries them."
+
+
+@alias_check("pingone.E104")
+def check_groups_need_a_claim(values: Mapping[str, Any]) -> str | None:
+    """Name the claim that carries the groups, e.g. 'GROUPS_CLAIM': 'groups'; nothing is synced without it."""
+    if not values["GROUPS_CLAIM"] and (values["GROUP_MAP"] or values["STAFF_GROUPS"] or values["SUPERUSER_GROUPS"]):
+        return "sets GROUP_MAP, STAFF_GROUPS or SUPERUSER_GROUPS without GROUPS_CLAIM."
+    return None
+
+
+ADMIN_CHECKS: tuple[AliasCheck, ...] = (
+    check_admin_login,
+    check_groups_claim,
+    check_group_map,
+    check_flag_groups,
+    check_groups_need_a_claim,
+)
 
 
 def check_admin_login_view_is_ours() -> Iterator[CheckMessage]:
@@ -89,7 +104,7 @@ def check_admin_and_groups_settings(
     *, app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """ADMIN_LOGIN, GROUPS_CLAIM, GROUP_MAP, STAFF_GROUPS and SUPERUSER_GROUPS."""
-    return _each_alias((check_admin_and_groups,))
+    return _each_alias(ADMIN_CHECKS)
 
 
 @register(Tags.security, Tags.urls)

@@ -11,6 +11,7 @@ from django.core.checks import CheckMessage, Error, Tags, register
 
 from django_pingone_authorize.checks.base import (
     AUTHENTICATION_MIDDLEWARE,
+    SECRET_AUTH_METHODS,
     TOKEN_MIDDLEWARE,
     AliasCheck,
     _each_alias,
@@ -60,55 +61,43 @@ def check_api_algorithms(values: Mapping[str, Any]) -> str | None:
     return "accepts access tokens (API_AUDIENCE) but ID_TOKEN_ALGORITHMS has no RS*/PS*/ES* algorithm."
 
 
-def check_api_client_secret(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
+@alias_check("pingone.E065")
+def check_api_client_secret(values: Mapping[str, Any]) -> str | None:
+    """Introspection authenticates with the resource's own ID and secret; set both, or neither to use the
+    application's."""
     method = values["API_INTROSPECTION_AUTH_METHOD"]
-    secret_method = method is None or method in ("client_secret_basic", "client_secret_post", "client_secret_jwt")
+    secret_method = method is None or method in SECRET_AUTH_METHODS
     if values["API_CLIENT_ID"] and not values["API_CLIENT_SECRET"] and secret_method:
-        yield Error(
-            f"{where}['API_CLIENT_ID'] is set without API_CLIENT_SECRET.",
-            hint="Introspection authenticates with the resource's own ID and secret; set both, or neither to use "
-            "the application's.",
-            id="pingone.E065",
-        )
+        return "['API_CLIENT_ID'] is set without API_CLIENT_SECRET."
+    return None
 
 
-def check_api_require_typ(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
-    value = values["API_REQUIRE_TYP"]
-    if not (isinstance(value, bool) or value == "auto"):
-        yield Error(
-            f"{where}['API_REQUIRE_TYP'] must be True, False or \"auto\".",
-            hint="\"auto\" (the default) accepts PingOne's tokens without typ until the issuer has shown RFC 9068's "
-            "typ 'at+jwt', then requires it; True always requires it (PingOne sends it from 2 March 2027).",
-            id="pingone.E066",
-        )
+@option_check("API_REQUIRE_TYP", "pingone.E066")
+def check_api_require_typ(value: Any) -> str | None:
+    """ "auto" (the default) accepts PingOne's tokens without typ until the issuer has shown RFC 9068's typ
+    'at+jwt', then requires it; True always requires it (PingOne sends it from 2 March 2027)."""
+    return None if isinstance(value, bool) or value == "auto" else 'must be True, False or "auto".'
 
 
-def check_api_audience_is_not_the_client(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
+@alias_check("pingone.E067")
+def check_api_audience_is_not_the_client(values: Mapping[str, Any]) -> str | None:
+    """An ID token's audience is the client ID: it would pass for an access token. Use the audience of the
+    PingOne custom resource your API is."""
     audiences = _sequence(values["API_AUDIENCE"]) or ()
     if values["CLIENT_ID"] and values["CLIENT_ID"] in audiences:
-        yield Error(
-            f"{where}['API_AUDIENCE'] holds the application's CLIENT_ID.",
-            hint="An ID token's audience is the client ID: it would pass for an access token. Use the audience "
-            "of the PingOne custom resource your API is.",
-            id="pingone.E067",
-        )
+        return "['API_AUDIENCE'] holds the application's CLIENT_ID."
+    return None
 
 
-def check_api_introspection_auth_method(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
-    method = values["API_INTROSPECTION_AUTH_METHOD"]
+@option_check(
+    "API_INTROSPECTION_AUTH_METHOD",
+    "pingone.E068",
+    hint=f"Use the resource's introspectEndpointAuthMethod: one of {', '.join(TOKEN_ENDPOINT_AUTH_METHODS)} (or None).",
+)
+def check_api_introspection_auth_method(method: Any) -> str | None:
     if method is not None and method not in TOKEN_ENDPOINT_AUTH_METHODS:
-        yield Error(
-            f"{where}['API_INTROSPECTION_AUTH_METHOD'] is {method!r}, not a method PingOne knows.",
-            hint=f"Use the resource's introspectEndpointAuthMethod: one of {', '.join(TOKEN_ENDPOINT_AUTH_METHODS)} "
-            "(or None).",
-            id="pingone.E068",
-        )
+        return f"is {method!r}, not a method PingOne knows."
+    return None
 
 
 API_CHECKS: tuple[AliasCheck, ...] = (

@@ -18,6 +18,7 @@ from django_pingone_authorize.checks.base import (
     _each_alias,
     _policy_string,
     _whole_seconds,
+    alias_check,
     option_check,
 )
 from django_pingone_authorize.conf import MIN_HMAC_SECRET_BYTES, SETTING_NAME, normalise
@@ -52,18 +53,22 @@ def check_approval_acr_values(acr: Any) -> str | None:
     return None
 
 
-def check_embedded_signing(where: str, options: Mapping[str, Any], values: Mapping[str, Any]) -> Iterator[CheckMessage]:
+@alias_check(
+    "pingone.W093",
+    level=Warning,
+    hint=f"Give the alias its CLIENT_SECRET (at least {MIN_HMAC_SECRET_BYTES} bytes, as PingOne's are) or a "
+    "PRIVATE_KEY, or set SIGN_EMBEDDED_REQUESTS to False to send the parameters unsigned on purpose.",
+)
+def check_embedded_signing(values: Mapping[str, Any]) -> str | None:
     embedded = values["RESPONSE_MODE"] == "pi.flow" and values["SIGN_EMBEDDED_REQUESTS"] is True
     secret, key = values["CLIENT_SECRET"], values["PRIVATE_KEY"]
     long_secret = isinstance(secret, str) and len(secret.encode()) >= MIN_HMAC_SECRET_BYTES
     if embedded and not values["REQUEST_OBJECT_ALGORITHM"] and not long_secret and not key:
-        yield Warning(
-            f"{where} signs on embedded (pi.flow) but cannot sign its request object: PingOne will see this "
-            "server's IP address for every user, not the user's (pi.remoteIp).",
-            hint=f"Give the alias its CLIENT_SECRET (at least {MIN_HMAC_SECRET_BYTES} bytes, as PingOne's are) or "
-            "a PRIVATE_KEY, or set SIGN_EMBEDDED_REQUESTS to False to send the parameters unsigned on purpose.",
-            id="pingone.W093",
+        return (
+            "signs on embedded (pi.flow) but cannot sign its request object: PingOne will see this server's IP "
+            "address for every user, not the user's (pi.remoteIp)."
         )
+    return None
 
 
 APPROVAL_CHECKS: tuple[AliasCheck, ...] = (

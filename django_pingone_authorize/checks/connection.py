@@ -173,17 +173,13 @@ def check_private_key_for_request_objects(values: Mapping[str, Any]) -> str | No
     return f"signs request objects with {algorithm} but PRIVATE_KEY is not a PEM private key." if unsigned else None
 
 
-def check_request_object_algorithm(
-    where: str, options: Mapping[str, Any], values: Mapping[str, Any]
-) -> Iterator[CheckMessage]:
-    algorithm = values["REQUEST_OBJECT_ALGORITHM"]
+@option_check("REQUEST_OBJECT_ALGORITHM", "pingone.E028")
+def check_request_object_algorithm(algorithm: Any) -> str | None:
+    """Use None, HS256/HS384/HS512 (the client secret) or RS256/RS384/RS512 (PRIVATE_KEY): PingOne accepts no
+    other request object."""
     if algorithm is not None and algorithm not in REQUEST_OBJECT_ALGORITHMS:
-        yield Error(
-            f"{where}['REQUEST_OBJECT_ALGORITHM'] is {algorithm!r}, which PingOne does not accept.",
-            hint="Use None, HS256/HS384/HS512 (the client secret) or RS256/RS384/RS512 (PRIVATE_KEY): PingOne "
-            "accepts no other request object.",
-            id="pingone.E028",
-        )
+        return f"is {algorithm!r}, which PingOne does not accept."
+    return None
 
 
 @option_check("PRIVATE_KEY", "pingone.E016")

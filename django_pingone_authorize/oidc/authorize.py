@@ -11,6 +11,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlencode
 
 import jwt
@@ -24,7 +25,6 @@ from django_pingone_authorize.errors import ProviderError, SignOnError
 from django_pingone_authorize.provider import client_auth
 from django_pingone_authorize.provider.discovery import ProviderMetadata
 from django_pingone_authorize.provider.token_endpoint import post_authenticated
-from django_pingone_authorize.sign_on.pending import PendingSignOn
 
 _JWT = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*$")
 
@@ -32,6 +32,25 @@ _JWT = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*$")
 def random_token() -> str:
     """256 bits from the OS CSPRNG, URL-safe (state, nonce)."""
     return secrets.token_urlsafe(32)
+
+
+class AuthorizeInputs(Protocol):
+    """What the authorize request is built from: a pending sign-on (``sign_on.pending.PendingSignOn``)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def nonce(self) -> str: ...
+    @property
+    def code_verifier(self) -> str: ...
+    @property
+    def redirect_uri(self) -> str: ...
+    @property
+    def prompt(self) -> str | None: ...
+    @property
+    def max_age(self) -> int | None: ...
+    @property
+    def acr_values(self) -> tuple[str, ...]: ...
 
 
 def _b64(data: bytes) -> str:
@@ -106,30 +125,12 @@ def requested(config: AliasConfig, extra: dict[str, str], site: SignOnRequiremen
     return Requested(" ".join(prompt) or None, max_age, acr_values)
 
 
-def new_pending(
-    config: AliasConfig,
-    *,
-    redirect_uri: str,
-    next_url: str | None,
-    max_age: int | None,
-    acr_values: tuple[str, ...] | None = None,
-    prompt: str | None = None,
-) -> PendingSignOn:
-    """A fresh sign-on. ``acr_values`` and ``prompt`` default to the alias's fixed ones."""
+def new_secrets() -> tuple[str, str, str]:
+    """A fresh sign-on's ``state``, ``nonce`` and PKCE ``code_verifier``."""
     # One read of the OS CSPRNG for all three: 256 bits of state, 256 of nonce, 512 of PKCE verifier
     # (86 characters, within RFC 7636's 43..128 from the unreserved set).
     raw = secrets.token_bytes(128)
-    return PendingSignOn(
-        state=_b64(raw[:32]),
-        nonce=_b64(raw[32:64]),
-        code_verifier=_b64(raw[64:]),
-        alias=config.alias,
-        redirect_uri=redirect_uri,
-        next_url=next_url,
-        max_age=max_age,
-        acr_values=config.fixed_acr_values if acr_values is None else acr_values,
-        prompt=prompt or config.PROMPT or None,
-    )
+    return _b64(raw[:32]), _b64(raw[32:64]), _b64(raw[64:])
 
 
 def clean_request_params(config: AliasConfig, given: dict[str, str]) -> dict[str, str]:
@@ -164,7 +165,7 @@ def clean_request_params(config: AliasConfig, given: dict[str, str]) -> dict[str
     return cleaned
 
 
-def authorize_params(config: AliasConfig, pending: PendingSignOn, extra: dict[str, str]) -> dict[str, str]:
+def authorize_params(config: AliasConfig, pending: AuthorizeInputs, extra: dict[str, str]) -> dict[str, str]:
     """Every parameter of the authorize request, before any request object or PAR."""
     params: dict[str, str] = {
         "response_type": "code",
@@ -264,7 +265,7 @@ def query_string(params: dict[str, str]) -> str:
 def build(
     config: AliasConfig,
     metadata: ProviderMetadata,
-    pending: PendingSignOn,
+    pending: AuthorizeInputs,
     extra: dict[str, str],
     *,
     remote_ip: str | None = None,

@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 MAX_TOKEN_LENGTH = 16384
 
 
+REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat")
+
+
 def _now() -> float:
     return time.time()
 
@@ -69,15 +72,7 @@ def validate_id_token(
     try:
         header = signed_jwt.unverified_header(id_token, MAX_TOKEN_LENGTH)
         # From PingOne's token endpoint, over TLS: an unknown kid is PingOne rotating its keys.
-        claims = signed_jwt.decode(
-            config,
-            metadata,
-            id_token,
-            header,
-            algorithms=config.ID_TOKEN_ALGORITHMS,
-            require=("iss", "sub", "aud", "exp", "iat"),
-            key_source=_key,
-        )
+        claims = signed_jwt.decode(config, metadata, id_token, header, require=REQUIRED_CLAIMS, key_source=_key)
     except signed_jwt.JWTRefused as refused:
         raise TokenValidationError(f"id_token_{refused.reason}") from None
     algorithm = signed_jwt.algorithm_of(header)

@@ -50,6 +50,9 @@ class LogoutRequest:
 _LOGOUT_REASONS = {"unknown_key": "logout_token_bad_signature", "not_yet_valid": "logout_token_invalid"}
 
 
+REQUIRED_CLAIMS = ("iss", "aud", "iat", "jti", "events")
+
+
 def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(token, str) or not token or len(token) > MAX_LOGOUT_TOKEN_LENGTH or token.count(".") != 2:
         raise LogoutTokenError("logout_token_malformed")
@@ -98,14 +101,7 @@ def _validate_for(config: AliasConfig, token: str) -> LogoutRequest:
     header, _ = _unverified(token)
     metadata = get_metadata(config)
     try:
-        claims = signed_jwt.decode(
-            config,
-            metadata,
-            token,
-            header,
-            algorithms=config.ID_TOKEN_ALGORITHMS,
-            require=("iss", "aud", "iat", "jti", "events"),
-        )
+        claims = signed_jwt.decode(config, metadata, token, header, require=REQUIRED_CLAIMS)
     except signed_jwt.JWTRefused as refused:
         raise LogoutTokenError(_LOGOUT_REASONS.get(refused.reason, f"logout_token_{refused.reason}")) from None
 

@@ -57,13 +57,16 @@ def decode(
     token: str,
     header: dict[str, Any],
     *,
-    algorithms: Sequence[str],
     require: Sequence[str],
+    algorithms: Sequence[str] | None = None,
     key_source: KeySource = signing_key,
 ) -> dict[str, Any]:
-    """The verified claims of ``token`` (whose ``header`` the caller read with ``unverified_header``);
+    """The verified claims of ``token`` (whose ``header`` the caller read with ``unverified_header``), signed
+    with one of ``algorithms`` (default: the alias's ``ID_TOKEN_ALGORITHMS``);
     ``key_source`` finds the issuer's key for a kid (``signing_keys.signing_key``, bounded as for tokens anyone
     can hand us, unless the caller knows better)."""
+    if algorithms is None:
+        algorithms = config.ID_TOKEN_ALGORITHMS
     algorithm = header.get("alg")
     if not isinstance(algorithm, str) or algorithm not in algorithms or algorithm.lower() == "none":
         raise JWTRefused("bad_algorithm")

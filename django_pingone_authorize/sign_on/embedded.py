@@ -55,7 +55,7 @@ def restart(request: HttpRequest, config: AliasConfig, old: PendingSignOn, messa
     """A flow PingOne no longer knows (expired after 15 minutes): start a new one for the same alias."""
     pending.pop(request.session, old.state)
     metadata = get_metadata(config)
-    sign_on = authorize.new_pending(
+    sign_on = pending.new_pending(
         config,
         redirect_uri=old.redirect_uri,
         next_url=old.next_url,

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 
+from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.oidc.authorize import new_secrets
 from django_pingone_authorize.sign_on.pending_store import LENIENT, PendingAuthorization, PendingStore
 
 SESSION_KEY = "_pingone_pending"
@@ -39,6 +41,30 @@ class PendingSignOn(PendingAuthorization):
     def from_dict(cls, data: Any) -> PendingSignOn | None:
         """The entry as stored, or None when it cannot be one (``from_session``)."""
         return cls.from_session(data)
+
+
+def new_pending(
+    config: AliasConfig,
+    *,
+    redirect_uri: str,
+    next_url: str | None,
+    max_age: int | None,
+    acr_values: tuple[str, ...] | None = None,
+    prompt: str | None = None,
+) -> PendingSignOn:
+    """A fresh sign-on. ``acr_values`` and ``prompt`` default to the alias's fixed ones."""
+    state, nonce, code_verifier = new_secrets()
+    return PendingSignOn(
+        state=state,
+        nonce=nonce,
+        code_verifier=code_verifier,
+        alias=config.alias,
+        redirect_uri=redirect_uri,
+        next_url=next_url,
+        max_age=max_age,
+        acr_values=config.fixed_acr_values if acr_values is None else acr_values,
+        prompt=prompt or config.PROMPT or None,
+    )
 
 
 STORE = PendingStore(SESSION_KEY, PendingSignOn, lambda: _now())

@@ -114,7 +114,7 @@ class LoginView(View):
             asked = authorize.requested(config, extra, self.get_step_up(request, config, data))
             extra = {name: value for name, value in extra.items() if name not in authorize.REQUIREMENT_PARAMS}
             metadata = get_metadata(config)
-            sign_on = authorize.new_pending(
+            sign_on = pending.new_pending(
                 config,
                 redirect_uri=callback_uri(request, config),
                 next_url=self.get_next_url(request, data),

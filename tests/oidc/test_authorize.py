@@ -23,11 +23,11 @@ from django_pingone_authorize.oidc.authorize import (
     authorize_params,
     clean_request_params,
     code_challenge,
-    new_pending,
     request_object,
     requested,
 )
 from django_pingone_authorize.provider.discovery import ProviderMetadata
+from django_pingone_authorize.sign_on.pending import new_pending
 
 ISSUER = "https://auth.pingone.com/abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6/as"
 SECRET = "a-client-secret-that-is-long-enough-for-hs256-and-more"

@@ -22,7 +22,7 @@ from django_pingone_authorize.decorators import pingone_required
 from django_pingone_authorize.mixins import PingOneRequiredMixin
 from django_pingone_authorize.oidc.authorize import SignOnRequirement
 from django_pingone_authorize.sessions import token_store as session_tokens
-from django_pingone_authorize.sign_on.pending import SESSION_KEY, PendingSignOn
+from django_pingone_authorize.sign_on.pending import SESSION_KEY, PendingSignOn, new_pending
 from django_pingone_authorize.sign_on.requirements import STEP_UP_SALT, make_step_up, read_step_up
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import AuthorizationResponse, parse_autosubmit_form, sign_on
@@ -207,7 +207,7 @@ def test_site_specific_extras_cannot_replace_what_was_asked(hostile_fixed: Hosti
     from django_pingone_authorize.oidc import authorize
 
     config = get_alias("default")
-    entry = authorize.new_pending(config, redirect_uri="https://site.example/cb", next_url=None, max_age=2)
+    entry = new_pending(config, redirect_uri="https://site.example/cb", next_url=None, max_age=2)
     params = authorize.authorize_params(
         config, entry, {"max_age": "999", "prompt": "none", "acr_values": "Single_Factor", "scope": "openid admin"}
     )

@@ -127,18 +127,7 @@ def _issue_tokens(
     now = int(env.clock())
     expires = now + env.token_ttl
     resource = _resource_for(env, scopes)
-    access_claims = {
-        "client_id": client_id,
-        "iss": env.issuer,
-        "jti": str(uuid.uuid4()),
-        "iat": now,
-        "exp": expires,
-        "aud": [resource.audience if resource is not None else env.issuer],
-        "scope": " ".join(scopes),
-        "sub": user.sub,
-        "sid": sid,
-        "env": env.env_id,
-    }
+    access_claims = _access_claims(env, client_id, scopes, resource, now, sub=user.sub, sid=sid)
     access_token = _access_token(env, access_claims, resource)
     record = IssuedToken(access_token, client_id, user.username, scopes, auth_time, amr, acr, sid, expires)
     env.access_tokens[access_token] = record
@@ -187,6 +176,23 @@ def _resource_for(env: Environment, scopes: tuple[str, ...]) -> Resource | None:
     return env.resources[owners.pop()] if owners else None
 
 
+def _access_claims(
+    env: Environment, client_id: str, scopes: tuple[str, ...], resource: Resource | None, now: int, **user: str
+) -> dict[str, Any]:
+    """An access token's claims, as PingOne's carry them (``user``: the ``sub`` and ``sid`` of a user's token)."""
+    return {
+        "client_id": client_id,
+        "iss": env.issuer,
+        "jti": str(uuid.uuid4()),
+        "iat": now,
+        "exp": now + env.token_ttl,
+        "aud": [resource.audience if resource is not None else env.issuer],
+        "scope": " ".join(scopes),
+        **user,
+        "env": env.env_id,
+    }
+
+
 def _access_token(env: Environment, claims: dict[str, Any], resource: Resource | None) -> str:
     """A JWT access token with RFC 9068's ``typ`` (or the resource's), or an opaque one."""
     if resource is not None and resource.opaque:
@@ -206,16 +212,7 @@ def _client_credentials(env: Environment, client: Client, form: Mapping[str, str
         raise OAuthError("invalid_scope", "scope must name scopes of one resource.")
     now = int(env.clock())
     expires = now + env.token_ttl
-    claims: dict[str, Any] = {
-        "client_id": client.client_id,
-        "iss": env.issuer,
-        "jti": str(uuid.uuid4()),
-        "iat": now,
-        "exp": expires,
-        "aud": [resource.audience if resource is not None else env.issuer],
-        "scope": " ".join(scopes),
-        "env": env.env_id,
-    }
+    claims = _access_claims(env, client.client_id, scopes, resource, now)
     access_token = _access_token(env, claims, resource)
     env.access_tokens[access_token] = IssuedToken(access_token, client.client_id, "", scopes, now, (), "", "", expires)
     env.token_claims[access_token] = claims
