@@ -176,6 +176,18 @@ def signed_on(
     browser.shot(step)
 
 
+def sign_on_at_home(browser: BrowserSession, site: ExampleSite, provider: Provider, alias: str = "default") -> Any:
+    """From the signed-out home page through ``alias``'s button and the provider's sign-on page, back signed on;
+    the page, for what the test does next."""
+    page = browser.page
+    start_at_home(browser, site)
+    login_button(page, alias).click()
+    at_provider_sign_on(browser, provider)
+    provider.sign_on(page)
+    signed_on(browser, site, provider, alias)
+    return page
+
+
 def assert_cross_site_form_post_hopped(browser: BrowserSession, site: ExampleSite) -> None:
     """The provider's form_post reached the callback without the session cookie, so the callback answered
     with its hop page (200), whose same-site re-POST (with ``_pingone_hop``) then finished the sign-on (302)."""

@@ -11,15 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from django_pingone_authorize.testing import PingOneStandIn
-from tests.browser.conftest import (
-    BrowserSession,
-    ExampleSite,
-    Provider,
-    at_provider_sign_on,
-    login_button,
-    signed_on,
-    start_at_home,
-)
+from tests.browser.conftest import BrowserSession, ExampleSite, Provider, at_provider_sign_on, login_button
+from tests.browser.helpers import sign_on_at_home
 
 pytestmark = pytest.mark.browser
 
@@ -34,12 +27,7 @@ def test_the_page_says_what_it_cannot_end_and_the_button_signs_off_here(
         {"DEMO_STANDIN_HOST": standin.host, "DEMO_STANDIN_PORT": str(standin.port)},
         "tests.browser.session_check_settings",
     )
-    page = browser.page
-    start_at_home(browser, site)
-    login_button(page, "default").click()
-    at_provider_sign_on(browser, standin_provider)
-    standin_provider.sign_on(page)
-    signed_on(browser, site, standin_provider, "default")
+    page = sign_on_at_home(browser, site, standin_provider)
 
     page.goto(f"{site.url}/pingone/logout/everywhere/")
     expect(page.locator("#pingone-everywhere-pingone")).to_contain_text("are not ended")

@@ -11,15 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from django_pingone_authorize.testing import PingOneStandIn
-from tests.browser.conftest import (
-    BrowserSession,
-    ExampleSite,
-    Provider,
-    at_provider_sign_on,
-    login_button,
-    signed_on,
-    start_at_home,
-)
+from tests.browser.conftest import BrowserSession, ExampleSite, Provider, signed_on
+from tests.browser.helpers import sign_on_at_home
 
 pytestmark = pytest.mark.browser
 INTERVAL = 2  # SESSION_CHECK_INTERVAL in session_check_settings.py
@@ -35,12 +28,7 @@ def test_signed_off_at_pingone_in_one_tab_signed_out_here_in_the_other(
         {"DEMO_STANDIN_HOST": standin.host, "DEMO_STANDIN_PORT": str(standin.port)},
         "tests.browser.session_check_settings",
     )
-    page = browser.page
-    start_at_home(browser, site)
-    login_button(page, "default").click()
-    at_provider_sign_on(browser, standin_provider)
-    standin_provider.sign_on(page)
-    signed_on(browser, site, standin_provider, "default")
+    page = sign_on_at_home(browser, site, standin_provider)
 
     time.sleep(INTERVAL + 0.5)
     page.reload()  # past the interval, PingOne still knows the user: still signed on (and the tokens refreshed)

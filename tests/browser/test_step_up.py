@@ -8,7 +8,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import BrowserSession, Provider, at_provider_sign_on, login_button, signed_on, start_at_home
+from tests.browser.helpers import BrowserSession, Provider, sign_on_at_home
 from tests.browser.sites import ExampleSite
 
 pytestmark = pytest.mark.browser
@@ -17,12 +17,7 @@ pytestmark = pytest.mark.browser
 def test_multi_factor_page_steps_up_with_the_one_time_code(
     browser: BrowserSession, standin_provider: Provider, standin_site: ExampleSite
 ) -> None:
-    page = browser.page
-    start_at_home(browser, standin_site)
-    login_button(page, "default").click()
-    at_provider_sign_on(browser, standin_provider)
-    standin_provider.sign_on(page)  # demo / demo: the password is enough for the default policy
-    signed_on(browser, standin_site, standin_provider, "default")
+    page = sign_on_at_home(browser, standin_site, standin_provider)  # demo / demo: the password is enough here
 
     secure = f"{standin_site.url}/secure/"
     # A script asking for the page gets JSON saying what is missing, not a redirect.

@@ -15,7 +15,8 @@ import requests
 
 from django_pingone_authorize.testing import DEMO_SUB, PingOneStandIn, sign_on
 from django_pingone_authorize.testing.standin.token import mint_access_token
-from tests.perf.common import free_port, wait_for_port
+from tests.end_to_end.cluster.uvicorn_site import uvicorn_site
+from tests.perf.common import free_port
 
 pytestmark = pytest.mark.asgi
 
@@ -42,43 +43,8 @@ def site(tmp_path: Path, pingone_standin: PingOneStandIn) -> Iterator[str]:
         PYTHONPATH=str(ROOT),
     )
     subprocess.run([sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
-    log_path = tmp_path / "uvicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "tests.asgi_site:application_factory",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--lifespan",
-                "off",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for_port(port, timeout=30, process=process)
+    with uvicorn_site("tests.asgi_site:application_factory()", env, ROOT, tmp_path / "uvicorn.log", port=port):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        text = log_path.read_text(errors="replace")
-        assert "Traceback" not in text, text[-3000:]
 
 
 def test_async_views_under_uvicorn(site: str, pingone_standin: PingOneStandIn) -> None:

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.perf.common import Provider, free_port, start_provider, wait_for_port
+from tests.end_to_end.cluster.uvicorn_site import uvicorn_site
+from tests.perf.common import Provider, free_port, start_provider
 from tests.perf.latency_proxy import LatencyProxy
 from tests.perf.load import NEW_CONNECTION, one_sign_on
 
@@ -48,49 +49,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Provid
         HTTP_PROXY=proxy.url,
         http_proxy=proxy.url,
     )
-    process = None
     try:
         subprocess.run(
             [sys.executable, str(EXAMPLE / "manage.py"), "migrate", "--noinput", "-v", "0"], env=env, check=True
         )
-        log = (workdir / "uvicorn.log").open("wb")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "demo.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--lifespan",
-                "off",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=EXAMPLE,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        wait_for_port(port, timeout=30, process=process)
-        yield url, provider
+        with uvicorn_site("demo.asgi:application", env, EXAMPLE, workdir / "uvicorn.log", port=port):
+            yield url, provider
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
         proxy.stop()
         provider.stop()
-        log_text = (workdir / "uvicorn.log").read_text(errors="replace") if (workdir / "uvicorn.log").exists() else ""
-        assert "Traceback" not in log_text, log_text[-3000:]
 
 
 def test_sign_on_under_uvicorn(site: tuple[str, Provider]) -> None:
