@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any, cast
 
@@ -22,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, router, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -287,8 +288,13 @@ class PingOneBackend(ModelBackend):
         except PingOneIdentity.DoesNotExist:
             identity = None
         if identity is not None:
+            # The returning user, written only when a claim changed: one UPDATE, or none. An override of
+            # ``update_user`` runs in a transaction, as does any update inside one already (a savepoint, so that a
+            # refused UPDATE leaves it usable); the default needs none, and so sends no BEGIN/COMMIT for nothing.
+            overridden = type(self).update_user is not PingOneBackend.update_user
+            in_transaction = transaction.get_connection(router.db_for_write(type(identity.user))).in_atomic_block
             try:
-                with transaction.atomic():
+                with transaction.atomic() if overridden or in_transaction else nullcontext():
                     return self.update_user(identity.user, claims, config)
             except IntegrityError:
                 # E.g. the new email is another user's, and the model wants emails unique.
