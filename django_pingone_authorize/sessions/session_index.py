@@ -61,21 +61,21 @@ def session_store() -> type[SessionBase]:
     return store
 
 
-_wanted: bool | None = None
+_wanted: dict[str, bool] = {}  # by ROOT_URLCONF (a test may swap it without ``setting_changed``)
 
 
 @resets_on("PINGONE_AUTHORIZE", "ROOT_URLCONF")
 def reset_caches() -> None:
-    global _wanted
-    _wanted = None
+    _wanted.clear()
 
 
 def index_wanted() -> bool:
     """Whether logins are indexed: only where something reads the index (the module's docstring says what)."""
-    global _wanted
-    if _wanted is None:
-        _wanted = _read_somewhere()
-    return _wanted
+    urlconf = str(settings.ROOT_URLCONF)
+    wanted = _wanted.get(urlconf)
+    if wanted is None:
+        wanted = _wanted[urlconf] = _read_somewhere()
+    return wanted
 
 
 def _read_somewhere() -> bool:
