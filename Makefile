@@ -99,7 +99,9 @@ load: $(VENV)/.bench-installed npm
 load-cluster: $(VENV)/.bench-installed npm load-deps
 	$(BIN)/python tests/perf/load_cluster.py $(LOAD_CLUSTER_ARGS)
 
-# Login initiation vs a bare view, and the callback vs mozilla-django-oidc and Authlib (BENCH_ARGS="--strict");
+# Login initiation vs a bare view; the callback vs a bare "floor" callback, mozilla-django-oidc and Authlib, with
+# the statements per callback (BENCH_ARGS="--strict" or BENCH_STRICT=1: exit 1 on a target missed; the profile
+# step by step: python tests/perf/bench_profile.py);
 # then an API request with a PingOne access token vs no authentication, introspection and mozilla-django-oidc.
 bench: $(VENV)/.bench-installed npm
 	$(BIN)/python tests/perf/bench.py $(BENCH_ARGS)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any, cast
 
@@ -22,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, router, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -279,22 +280,27 @@ class PingOneBackend(ModelBackend):
 
     def _get_or_create_user(self, claims: dict[str, Any], config: AliasConfig) -> AbstractBaseUser | None:
         issuer, subject = claims["iss"], claims["sub"]
+        model = get_user_model()
         try:
-            # get(), not first(): (issuer, subject) is unique, and first() adds an ORDER BY to every sign-on.
-            identity: PingOneIdentity | None = PingOneIdentity.objects.select_related("user").get(
-                issuer=issuer, subject=subject
+            # The user alone, found through the identity (one query, one model built: the identity row itself is
+            # not needed); get(), not first(): (issuer, subject) is unique, and first() adds an ORDER BY.
+            known: AbstractBaseUser | None = model._base_manager.get(
+                pingone_identities__issuer=issuer, pingone_identities__subject=subject
             )
-        except PingOneIdentity.DoesNotExist:
-            identity = None
-        if identity is not None:
+        except model.DoesNotExist:
+            known = None
+        if known is not None:
+            # The returning user, written only when a claim changed: one UPDATE, or none. An override of
+            # ``update_user`` runs in a transaction, as does any update inside one already (a savepoint, so that a
+            # refused UPDATE leaves it usable); the default needs none, and so sends no BEGIN/COMMIT for nothing.
+            overridden = type(self).update_user is not PingOneBackend.update_user
+            in_transaction = transaction.get_connection(router.db_for_write(model)).in_atomic_block
             try:
-                with transaction.atomic():
-                    return self.update_user(identity.user, claims, config)
+                with transaction.atomic() if overridden or in_transaction else nullcontext():
+                    return self.update_user(known, claims, config)
             except IntegrityError:
                 # E.g. the new email is another user's, and the model wants emails unique.
-                logger.warning(
-                    "Cannot update user %s from a PingOne sign-on (alias %s)", identity.user.pk, config.alias
-                )
+                logger.warning("Cannot update user %s from a PingOne sign-on (alias %s)", known.pk, config.alias)
                 raise user_conflict() from None
         linked = self.find_user_by_email(claims, config) if config.LINK_BY_VERIFIED_EMAIL else None
         if linked is None and not config.CREATE_USERS:
@@ -310,11 +316,11 @@ class PingOneBackend(ModelBackend):
         except IntegrityError:
             # Two first sign-ons of the same identity raced and the other one won; or the new user's
             # username or another unique field (e.g. the email) is already another user's.
-            identity = PingOneIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
-            if identity is None:
+            winner = PingOneIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+            if winner is None:
                 logger.warning("Cannot create or link a user for a PingOne identity (alias %s)", config.alias)
                 raise user_conflict() from None
-            return identity.user
+            return winner.user
         if linked is None:
             user_created.send(type(self), user=user, claims=claims, alias=config.alias)
         identity_linked.send(

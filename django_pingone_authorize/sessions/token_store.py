@@ -104,13 +104,14 @@ def new_record_fields(
     access_token: str | None,
     refresh_token: str | None,
     expires_in: int | None,
+    set_id: str | None = None,
 ) -> dict[str, Any]:
     """What ``store`` adds to the session record at sign-on: the new set, encrypted, and
-    (with ``STORE_TOKENS``) a copy in the cache."""
+    (with ``STORE_TOKENS``) a copy in the cache. ``set_id``: one drawn beforehand by ``new_set_id``."""
     now = time.time()
     keep = config.STORE_TOKENS
     token_set = TokenSet(
-        set_id=secrets.token_urlsafe(24),
+        set_id=set_id or new_set_id(),
         generation=0,
         alias=config.alias,
         subject=subject,
@@ -123,6 +124,11 @@ def new_record_fields(
     if token_set.refresh_token:
         _write_cache(config, token_set)
     return {"token_set": token_set.set_id, "tokens": token_encryption.encrypt(asdict(token_set))}
+
+
+def new_set_id() -> str:
+    """A new token set's id: drawn before ``login()`` when the session index must learn its cache key first."""
+    return secrets.token_urlsafe(24)
 
 
 def in_session(session: SessionBase) -> TokenSet | None:
@@ -275,7 +281,12 @@ class SignOnFacts:
 
 @sensitive_variables("tokens", "record")
 def store(
-    session: SessionBase, config: AliasConfig, tokens: TokenResponse, claims: dict[str, Any] | None = None
+    session: SessionBase,
+    config: AliasConfig,
+    tokens: TokenResponse,
+    claims: dict[str, Any] | None = None,
+    *,
+    set_id: str | None = None,
 ) -> None:
     claims = claims or {}
     acr, amr, auth_time = claims.get("acr"), claims.get("amr"), claims.get("auth_time")
@@ -294,6 +305,7 @@ def store(
             access_token=tokens.access_token,
             refresh_token=tokens.refresh_token,
             expires_in=tokens.expires_in,
+            set_id=set_id,
         )
     )
     session[SESSION_KEY] = record

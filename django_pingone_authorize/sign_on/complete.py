@@ -83,20 +83,21 @@ def log_in(
 ) -> HttpResponseRedirect:
     """Log ``result.user`` in and send them on to the sign-on's ``next``. ``sender`` is the view class
     ``sign_on_succeeded`` is sent from. A database that cannot log anyone in is ``database_unavailable``."""
+    # The token set's id is drawn first, so that the session index writes this login's row whole, at login().
+    set_id = session_tokens.new_set_id()
+    session_index.expect_sign_on(request, config.alias, result.claims, session_tokens.cache_key(set_id))
     try:
         login(request, result.user)  # rotates the session key (session fixation)
     except DatabaseError as error:  # e.g. the last_login write meets a locked database
         for key in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY):
             request.session.pop(key, None)  # what login() wrote before it failed: nobody is signed on
         request.user = AnonymousUser()
+        request.__dict__.pop(session_index.SIGN_ON_ATTRIBUTE, None)
         logger.error(
             "Database error while logging in a PingOne user (alias %s): %s", config.alias, type(error).__name__
         )
         raise database_unavailable() from None
-    session_tokens.store(request.session, config, result.tokens, result.claims)
-    session_index.remember_sign_on(
-        request, config.alias, result.claims, session_tokens.token_cache_key(request.session)
-    )
+    session_tokens.store(request.session, config, result.tokens, result.claims, set_id=set_id)
     sign_on_succeeded.send(sender=sender, request=request, user=result.user, alias=config.alias, claims=result.claims)
     logger.info("PingOne sign-on succeeded for user %s (alias %s)", result.user.pk, config.alias)
     next_url = pending.next_url or resolve_url(settings.LOGIN_REDIRECT_URL)

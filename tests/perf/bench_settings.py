@@ -147,14 +147,29 @@ def count_outbound_calls() -> None:
 
 class Measure:
     """Outermost middleware: the time Django spends on a request (session load and save included) and
-    the outbound calls made meanwhile, left in ``Measure.last`` as (seconds, calls)."""
+    the outbound calls made meanwhile, left in ``Measure.last`` as (seconds, calls). With ``Measure.count``
+    on (never while timing: capturing costs), the database statements of the request too, every one Django
+    sends (``BEGIN``/``COMMIT`` and savepoints included), in ``Measure.statements``."""
 
     last: tuple[float, int] = (0.0, 0)
+    count = False
+    statements: list[str] = []
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
+        if Measure.count:
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as captured:
+                response = self.measure(request)
+            Measure.statements = [query["sql"] for query in captured.captured_queries]
+            return response
+        return self.measure(request)
+
+    def measure(self, request: Any) -> Any:
         _state.active, _state.calls = True, 0
         start = time.perf_counter()
         try:
