@@ -22,6 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import ProviderError
+from django_pingone_authorize.provider import passkeys
 from django_pingone_authorize.provider.discovery import ProviderMetadata
 from django_pingone_authorize.provider.http import request_json
 from django_pingone_authorize.provider.url_safety import is_safe_endpoint
@@ -67,6 +68,9 @@ class Flow:
     # The actions the flow accepts now: the names in its ``_links`` (``self`` and ``signOnPage`` left out).
     actions: tuple[str, ...] = ()
     selected_device: str = ""  # ``selectedDevice.id``
+    # ``ASSERTION_REQUIRED``: ``publicKeyCredentialRequestOptions`` as JSON, byte fields in base64url
+    # (``passkeys.request_options``); "" otherwise.
+    passkey_options: str = ""
 
     def offers(self, action: str) -> bool:
         """Whether the flow accepts ``action`` now (it is in the flow's ``_links``)."""
@@ -84,6 +88,7 @@ class Flow:
             "devices": [list(device) for device in self.devices],
             "actions": list(self.actions),
             "selected_device": self.selected_device,
+            "passkey_options": self.passkey_options,
         }
 
     @classmethod
@@ -112,6 +117,7 @@ class Flow:
             devices=_stored_devices(data.get("devices")),
             actions=_stored_actions(data.get("actions")),
             selected_device=_text(data.get("selected_device"), 128),
+            passkey_options=_text(data.get("passkey_options"), passkeys.MAX_OPTIONS_LENGTH),
         )
 
 
@@ -214,6 +220,7 @@ def read_flow(config: AliasConfig, body: dict[str, Any]) -> Flow:
         devices=_devices(embedded),
         actions=_actions(_object(body.get("_links"))),
         selected_device=_text(_object(body.get("selectedDevice")).get("id"), 128),
+        passkey_options=passkeys.request_options(body),
     )
 
 
