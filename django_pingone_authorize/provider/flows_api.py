@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import ProviderError
-from django_pingone_authorize.provider import passkeys
+from django_pingone_authorize.provider import passkeys, password_policy
 from django_pingone_authorize.provider.discovery import ProviderMetadata
 from django_pingone_authorize.provider.http import request_json
 from django_pingone_authorize.provider.url_safety import is_safe_endpoint
@@ -143,6 +143,9 @@ class StepAnswer:
     status_code: int
     flow: Flow | None = None
     refused: str = ""
+    # A refusal's first ``details[].code`` (else its top-level ``code``) and ``details[].target``.
+    refused_code: str = ""
+    refused_target: str = ""
 
     @property
     def expired(self) -> bool:
@@ -161,6 +164,10 @@ def _same_origin(url: str | None, config: AliasConfig) -> bool:
 
 def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _text(value: Any, limit: int) -> str:
@@ -225,13 +232,14 @@ def read_flow(config: AliasConfig, body: dict[str, Any]) -> Flow:
 
 
 def api_error_message(body: dict[str, Any]) -> str:
-    """PingOne's message for a refused step (its ``details`` are the most specific)."""
+    """PingOne's message for a refused step (its ``details`` are the most specific), with the password-policy
+    rules a new password broke (``password_policy.py``)."""
     details = body.get("details")
     if isinstance(details, list):
         for detail in details:
             text = detail.get("message") if isinstance(detail, dict) else None
             if isinstance(text, str):
-                return text[:300]
+                return " ".join(filter(None, [text[:300], password_policy.requirements_text(details)]))
     message = body.get("message")
     # Kept in the session (text, not a lazy string), in the language of the request that was refused.
     return message[:300] if isinstance(message, str) else force_str(_("The identity provider refused this step."))
@@ -276,7 +284,14 @@ def post_action(
     if response.status_code == 404:
         return StepAnswer(cookies=kept, status_code=404)
     if response.status_code != 200:
-        return StepAnswer(cookies=kept, status_code=response.status_code, refused=api_error_message(body))
+        detail = next((d for d in _list(body.get("details")) if isinstance(d, dict)), {})
+        return StepAnswer(
+            cookies=kept,
+            status_code=response.status_code,
+            refused=api_error_message(body),
+            refused_code=_text(detail.get("code"), 64) or _text(body.get("code"), 64),
+            refused_target=_text(detail.get("target"), 64),
+        )
     answered = read_flow(config, body)
     if answered.id != flow.id:
         raise ProviderError("flow_mismatch", _("The identity provider answered for another sign-on."))

@@ -16,7 +16,6 @@ import pytest
 from django.test import Client
 
 from django_pingone_authorize.testing import PingOneStandIn
-from django_pingone_authorize.testing.passkeys import SoftPasskey
 from tests.doubles.hostile_provider import reason
 from tests.sign_on.test_embedded_policies import flow_calls, page, password_step, signed_on_as, start, status_of
 
