@@ -10,10 +10,11 @@ sign-on: a forgotten password and, behind the alias option ``REGISTRATION`` (off
   ``user.sendVerificationCode``), then signed on. The Django user comes from the ID token's (issuer, ``sub``)
   through the backend, as for any sign-on: never matched to an existing user by username or email.
 
-The pages answer alike whether the account exists: PingOne refuses ``password.forgot`` for an unknown user and
-``user.register`` for a taken username or email, and the visitor then sees the very page a real code would have
-brought ("pretend", kept with the pending sign-on); every code typed there is "not right", as a wrong real code
-is (both say so in the same words). What PingOne alone knows, it alone can give away (its lockout words after
+The pages answer alike whether the account exists: PingOne refuses ``user.lookup`` (identifier-first) and
+``password.forgot`` for an unknown user and ``user.register`` for a taken username or email, and the visitor then
+sees the very page a known account would have brought ("pretend", kept with the pending sign-on): the password
+page, "we sent a code". Every password or code typed there is "not right", as a wrong real one is (both say so
+in the same words). What PingOne alone knows, it alone can give away (its lockout words after
 too many wrong codes). Codes are never retried here; the pending sign-on is bound to the session that started
 it, so a recovery or registration begun in one browser cannot be finished in another.
 """
@@ -42,6 +43,7 @@ logger = logging.getLogger("django_pingone_authorize")
 TEMPLATES = "django_pingone_authorize/embedded/"
 FORGOT, RECOVER, RESEND_RECOVERY = "password.forgot", "password.recover", "password.sendRecoveryCode"
 REGISTER, VERIFY, RESEND_VERIFICATION = "user.register", "user.verify", "user.sendVerificationCode"
+LOOKUP, CHECK_PASSWORD = "user.lookup", "usernamePassword.check"
 RECOVERY_CODE_REQUIRED = "RECOVERY_CODE_REQUIRED"
 VERIFICATION_CODE_REQUIRED = "VERIFICATION_CODE_REQUIRED"
 # The forms asked for with ``?step=``: shown under a name no PingOne status has (PingOne's are upper case).
@@ -63,11 +65,13 @@ class Form(NamedTuple):
 FORMS = {"forgot": Form(FORGOT_STEP, FORGOT), "register": Form(REGISTER_STEP, REGISTER)}
 # A pretend step: shown as the status a real answer brings, answering the same actions.
 PRETEND = {
+    "lookup": ("PASSWORD_REQUIRED", (CHECK_PASSWORD,)),
     "forgot": (RECOVERY_CODE_REQUIRED, (RECOVER, RESEND_RECOVERY)),
     "register": (VERIFICATION_CODE_REQUIRED, (VERIFY, RESEND_VERIFICATION)),
 }
 CODE_TARGETS = frozenset({"recoveryCode", "verificationCode"})
 WRONG_CODE = _("That code is not right. Please check it, or send a new code.")
+WRONG_PASSWORD = _("The username or password is not right.")
 
 
 def self_service_links(config: AliasConfig, entry: PendingSignOn, url: str) -> dict[str, str]:
@@ -98,7 +102,7 @@ class SelfServicePagesView(FlowPagesView[PendingSignOn]):
             return self.unknown(request)
         form = FORMS.get(step[:20])
         self.registration_allowed = config.REGISTRATION
-        if form is None or entry.pretend or not self.answerable(entry.flow, form.action):
+        if form is None or entry.pretend not in ("", "lookup") or not self.answerable(entry.flow, form.action):
             error = SignOnError("flow_bad_action", _("That step is not the one under way. Please try again."))
             return self.failure(request, error, config.alias)
         return self.show_as(request, config, entry, form.shown_as, (form.action,))
@@ -143,6 +147,10 @@ class SelfServicePagesView(FlowPagesView[PendingSignOn]):
         assert entry.flow is not None
         shown = copy.copy(entry)
         shown.flow = dataclasses.replace(entry.flow, status=shown_as, actions=actions)
+        if entry.pretend == "lookup":  # the password page of an account PingOne knows: the name typed, no
+            # providers (PingOne lists them at the first step), "Forgot your password?" if the flow offers it
+            offers = actions + ((FORGOT,) if entry.flow.offers(FORGOT) else ())
+            shown.flow = dataclasses.replace(shown.flow, username=entry.typed_username, providers=(), actions=offers)
         return super().show(request, config, shown, status)
 
     @sensitive_variables("fields")
@@ -170,7 +178,7 @@ class SelfServicePagesView(FlowPagesView[PendingSignOn]):
             entry.message = ""
             self.save(request, entry)
             return HttpResponseRedirect(self.page_url(entry))
-        entry.message = force_str(WRONG_CODE)
+        entry.message = force_str(WRONG_PASSWORD if action == CHECK_PASSWORD else WRONG_CODE)
         self.save(request, entry)
         return self.show(request, config, entry, status=400)
 
@@ -185,6 +193,9 @@ class SelfServicePagesView(FlowPagesView[PendingSignOn]):
         fields: dict[str, Any],
     ) -> HttpResponse:
         """PingOne's answer to a self-service step; every other answer as ``FlowPagesView.after`` goes."""
+        if step.flow is None and action == LOOKUP and step.status_code == 400:
+            self.refused(entry, fields)  # the name typed, shown on the password page
+            return self.start_pretend(request, entry, step, "lookup")  # an unknown username: its password asked
         if step.flow is None and action == FORGOT:
             assert entry.flow is not None
             if step.expired and flows_api.poll(config, entry.flow, step.cookies).expired:
@@ -200,6 +211,8 @@ class SelfServicePagesView(FlowPagesView[PendingSignOn]):
                 return self.show_as(request, config, entry, REGISTER_STEP, (REGISTER,), status=400)
         if step.flow is None and step.refused_target in CODE_TARGETS and step.refused_code != "REQUEST_LIMITED":
             step = dataclasses.replace(step, refused=force_str(WRONG_CODE))  # real and pretend codes alike
+        if step.flow is None and action == CHECK_PASSWORD and step.refused_code == "INVALID_CREDENTIALS":
+            step = dataclasses.replace(step, refused=force_str(WRONG_PASSWORD))  # and wrong passwords
         return super().after(request, config, entry, step, action, fields)
 
     def start_pretend(self, request: HttpRequest, entry: PendingSignOn, step: StepAnswer, kind: str) -> HttpResponse:

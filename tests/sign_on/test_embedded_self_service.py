@@ -14,9 +14,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from django_pingone_authorize.testing import PingOneStandIn
+from django_pingone_authorize.testing.flows import IDENTIFIER_FIRST
 from tests.doubles.hostile_provider import reason
 from tests.doubles.html_forms import parse_page
-from tests.sign_on.test_embedded_policies import flow_calls, page, signed_on_as, start, status_of
+from tests.sign_on.test_embedded_policies import flow_calls, page, password_step, signed_on_as, start, status_of
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +258,33 @@ def test_a_registration_begun_in_one_browser_cannot_be_finished_in_another(regis
     stolen = attacker.post(url, {"action": "user.verify", "verification_code": registration.last_code("newbie")})
     assert stolen.status_code == 400 and reason(stolen) == "state_unknown"
     assert "_auth_user_id" not in attacker.session
+
+
+# -- identifier-first ------------------------------------------------------------------------------------------
+
+
+def test_the_lookup_answers_alike_whether_the_account_exists(standin: PingOneStandIn) -> None:
+    standin.sign_on_policy = IDENTIFIER_FIRST
+    standin.add_user("quinn", "quinn-pw-123")
+    pages = []
+    for username in ("quinn", "nobody"):
+        client = Client()
+        url = start(client)
+        looked_up = client.post(url, {"action": "user.lookup", "username": username, "status": "SIGN_ON_REQUIRED"})
+        assert looked_up.status_code == 302 and looked_up["Location"] == url
+        html = page(client, url)[1]
+        wrong = password_step(client, url, username, "wrong-pw-1")
+        found = (shown(html), wrong.status_code, shown(wrong.content.decode()))
+        pages.append(tuple(part.replace(url, "URL").replace(username, "NAME") for part in map(str, found)))
+    assert pages[0] == pages[1]
+    assert "PASSWORD_REQUIRED" in pages[0][0] and pages[0][1] == "400" and "pingone-forgot-link" in pages[0][0]
+
+
+def test_an_unknown_username_can_still_ask_for_a_recovery_code(client: Client, standin: PingOneStandIn) -> None:
+    standin.sign_on_policy = IDENTIFIER_FIRST
+    url = start(client)
+    client.post(url, {"action": "user.lookup", "username": "nobody", "status": "SIGN_ON_REQUIRED"})
+    assert client.get(url + "?step=forgot").status_code == 200
+    assert forgot(client, url, "nobody")["Location"] == url
+    assert status_of(page(client, url)[1]) == "RECOVERY_CODE_REQUIRED"
+    assert client.get(url + "?step=register").status_code == 400  # not offered, and a pretend step is under way
