@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -85,6 +86,8 @@ def test_forgotten_password_then_signed_on(client: Client, standin: PingOneStand
     assert parse_page(html).has_form("pingone-resend-code")
     recovery_code = standin.last_code("ida")
     assert recovery_code
+    mailbox = requests.get(standin.mailbox_url, timeout=5)  # where a person trying the demo reads it
+    assert mailbox.status_code == 200 and f"<code>{recovery_code}</code>" in mailbox.text
     weak = recover(client, url, recovery_code, "ida")  # too short, and the username: PingOne's rules, as they come
     body = weak.content.decode()
     assert weak.status_code == 400 and "password policy" in body

@@ -24,6 +24,7 @@ from . import (
     hosted_pages,
     introspection,
     management_api,
+    self_service,
     signoff,
     token,
     userinfo,
@@ -78,6 +79,7 @@ class PingOneStandIn(Environment):
             (_exactly(f"{paths.flows_base}/", _ID), ("GET", "POST"), flows_api.flow_api),
             (_exactly(f"{paths.environment}/signon", "/?"), ("GET", "POST"), hosted_pages.sign_on_page),
             (_exactly(f"{paths.environment}/devices/", _ID, "/phone"), ("GET", "POST"), devices.phone_page),
+            (_exactly(f"{paths.environment}/mailbox"), ("GET",), self_service.mailbox_page),
             (
                 _exactly(f"{paths.environment}/external/", _ID, "/authenticate"),
                 ("GET", "POST"),

@@ -9,7 +9,8 @@ codes in a row use the code up (PingOne: 5 tries per code; a new code starts aga
 ``password_min_length`` is refused with ``innerError.unsatisfiedRequirements: ["length"]``, and one containing
 the username with ``excludesProfileData``. An unknown user at ``password.forgot`` is PingOne's ``NOT_FOUND``
 (HTTP ``forgot_unknown_status``: 404 by default, 400 also plays what PingOne might answer); a username or email
-already taken at ``user.register`` is ``UNIQUENESS_VIOLATION``.
+already taken at ``user.register`` is ``UNIQUENESS_VIOLATION``. A person trying the demo reads the codes on the
+mailbox page, ``/{envID}/mailbox`` (``mailbox_url``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import secrets
 import string
 import uuid
 from collections.abc import Mapping
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..flows import (
@@ -35,6 +37,7 @@ from ..flows import (
     StepFailed,
 )
 from ..records import Flow, User
+from ..server import Request, Response
 
 if TYPE_CHECKING:
     from .environment import Environment
@@ -59,6 +62,11 @@ class SelfServiceEnvironment:
 
     def reset_self_service(self) -> None:
         self.sent_codes, self.code_failures = {}, {}
+
+    @property
+    def mailbox_url(self) -> str:
+        """The stand-in's page of the codes sent (``mailbox_page``)."""
+        return f"{self.layout.environment}/mailbox"  # type: ignore[attr-defined]
 
     def last_code(self, username: str) -> str | None:
         """The last recovery or verification code sent to ``username`` (what their email would show)."""
@@ -155,4 +163,21 @@ def apply(env: Environment, flow: Flow, action: str, fields: Mapping[str, Any]) 
     return None
 
 
-__all__ = ["SELF_SERVICE_ACTIONS", "SelfServiceEnvironment", "apply", "check_code", "offered", "send_code"]
+def mailbox_page(env: Environment, request: Request) -> Response:
+    """``/{envID}/mailbox``: the codes "emailed" (the last one per user), for a person trying the demo."""
+    rows = "".join(
+        f'<li data-username="{escape(name)}">{escape(name)}: <code>{escape(code)}</code></li>'
+        for name, code in sorted(env.sent_codes.items())
+    )
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Mailbox</title></head><body>'
+        '<h1>Mailbox</h1><p class="note">PingOne stand-in: the last recovery or verification code sent to each '
+        f'user.</p><ul id="codes">{rows or "<li>No codes sent.</li>"}</ul></body></html>'
+    )
+    return Response.html(200, page)
+
+
+__all__ = [
+    *("SELF_SERVICE_ACTIONS", "SelfServiceEnvironment", "apply", "check_code", "mailbox_page", "offered"),
+    "send_code",
+]
