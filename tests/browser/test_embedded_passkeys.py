@@ -118,3 +118,21 @@ def test_without_script_the_page_offers_the_other_ways(
     expect(page.locator("#pingone-passkey-button")).to_be_hidden()
     expect(page.get_by_role("button", name="Use PingOne's sign-on page instead")).to_be_visible()
     browser.shot("passkey-without-script")
+
+
+def test_the_standin_registers_a_passkey_in_the_browser(
+    browser: BrowserSession, browser_standin: PingOneStandIn
+) -> None:
+    """The stand-in's own registration page (for a person trying the demo): ``create()`` in Chromium, the
+    attestation verified by py_webauthn, the credential the user's."""
+    browser_standin.reset()
+    browser_standin.add_user("pia", "pia-pw-123")
+    virtual_authenticator(browser)
+    page = browser.page
+    page.goto(browser_standin.passkey_registration_url + "?username=pia")
+    page.locator("#register").click()
+    expect(page.locator("#result.registered")).to_be_visible()
+    browser.shot("passkey-registered")
+    assert [passkey.username for passkey in browser_standin.passkeys.values()] == ["pia"]
+    assert any(device.type == "FIDO2" for device in browser_standin.devices.values())
+    browser_standin.reset()

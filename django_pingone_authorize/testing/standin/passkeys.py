@@ -52,12 +52,13 @@ class PasskeyEnvironment:
     passkey_origins: tuple[str, ...] | None = None
     passkeys: dict[bytes, Passkey]
     challenges: dict[str, bytes]  # flow id -> the challenge of its ASSERTION_REQUIRED step
+    registration_challenges: dict[str, bytes]  # username -> the challenge of a registration under way
     users: dict[str, User]
     devices: dict[str, Device]
     lock: threading.RLock
 
     def reset_passkeys(self) -> None:
-        self.passkeys, self.challenges = {}, {}
+        self.passkeys, self.challenges, self.registration_challenges = {}, {}, {}
 
     def add_passkey(self, username: str, public_key: bytes, credential_id: bytes, *, nickname: str = "Passkey") -> str:
         """Register a FIDO2 credential for ``username`` (a user added first): a ``FIDO2`` device in the user's
@@ -74,6 +75,11 @@ class PasskeyEnvironment:
                 device_id = str(uuid.uuid4())
                 self.devices[device_id] = Device(device_id, username, FIDO2_TYPE, nickname, None)
         return device_id
+
+    @property
+    def passkey_registration_url(self) -> str:
+        """The stand-in's page that registers a passkey in the browser (``passkey_registration.py``)."""
+        return f"{self.layout.environment}/passkeys/register"  # type: ignore[attr-defined]
 
     def new_passkey(self, username: str, *, rp_id: str | None = None) -> SoftPasskey:
         """A software passkey for ``username``, registered here (its public key) and returned (its private key)."""
@@ -104,7 +110,7 @@ def request_options(env: Environment, flow: Flow) -> str:
     )
 
 
-def _accepted_origin(env: Environment, origin: str) -> bool:
+def accepted_origin(env: Environment, origin: str) -> bool:
     if env.passkey_origins is not None:
         return origin in env.passkey_origins
     host = urlsplit(origin).hostname or ""
@@ -124,7 +130,7 @@ def check_assertion(env: Environment, flow: Flow, fields: Mapping[str, Any]) -> 
     origin, text = fields.get("origin"), fields.get("assertion")
     if not isinstance(origin, str) or not isinstance(text, str):
         raise StepFailed("assertion", "origin and assertion are required.", code="REQUIRED_VALUE")
-    if not _accepted_origin(env, origin):
+    if not accepted_origin(env, origin):
         raise StepFailed("origin", "The origin is not allowed by the FIDO policy.")
     try:
         answer = json.loads(text)

@@ -24,6 +24,7 @@ from . import (
     hosted_pages,
     introspection,
     management_api,
+    passkey_registration,
     self_service,
     signoff,
     token,
@@ -80,6 +81,11 @@ class PingOneStandIn(Environment):
             (_exactly(f"{paths.environment}/signon", "/?"), ("GET", "POST"), hosted_pages.sign_on_page),
             (_exactly(f"{paths.environment}/devices/", _ID, "/phone"), ("GET", "POST"), devices.phone_page),
             (_exactly(f"{paths.environment}/mailbox"), ("GET",), self_service.mailbox_page),
+            (
+                _exactly(f"{paths.environment}/passkeys/register"),
+                ("GET", "POST"),
+                passkey_registration.registration_page,
+            ),
             (
                 _exactly(f"{paths.environment}/external/", _ID, "/authenticate"),
                 ("GET", "POST"),
