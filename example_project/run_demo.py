@@ -47,6 +47,9 @@ if __name__ == "__main__":
         # are on the stand-in's mailbox page.
         standin.password_recovery = standin.registration = True
         print(f"Recovery and verification codes (the users' mailbox): {standin.mailbox_url}")
+        # A passkey for mia (then one of her devices): WebAuthn refuses IP addresses, so browse the site as
+        # localhost (DEMO_ADDR=localhost:8000 make demo) and register it on the stand-in's page, RP ID localhost.
+        print(f"A passkey for mia (site at http://localhost:8000/): {standin.passkey_registration_url}?username=mia")
     else:
         print(f"Real PingOne: {settings.PINGONE_AUTHORIZE['default']['AUTH_PATH']}")
     print(f"Example site: http://{address}/")
