@@ -34,14 +34,16 @@ def passkey_standin() -> Iterator[PingOneStandIn]:
 @pytest.fixture(scope="module", params=["plain", "strict-csp"])
 def passkey_site(
     request: pytest.FixtureRequest, site_factory: Callable[..., ExampleSite], passkey_standin: PingOneStandIn
-) -> ExampleSite:
-    """The example site on the 127.0.0.1 stand-in, browsed as ``localhost``."""
+) -> Iterator[ExampleSite]:
+    """The example site on the 127.0.0.1 stand-in, browsed as ``localhost``; stopped after this module (the
+    example sites share ten ports)."""
     if request.param == "strict-csp":
         env = {**standin_site_env(passkey_standin), "BROWSER_TEST_CSP": STRICT_CSP}
         site = site_factory(env, "tests.browser.site_settings")
     else:
         site = site_factory(standin_site_env(passkey_standin))
-    return dataclasses.replace(site, url=site.url.replace("//127.0.0.1:", "//localhost:"))
+    yield dataclasses.replace(site, url=site.url.replace("//127.0.0.1:", "//localhost:"))
+    site.stop()
 
 
 @pytest.fixture
