@@ -149,6 +149,9 @@ class AliasConfig:
     # this alias's provider. PingOne's applications have no such URIs (PingOne never calls them): off, the
     # endpoints answer 404; turn it on for another OpenID provider that calls them.
     CHANNEL_LOGOUT: bool = field(default=False)
+    # The embedded sign-on (pi.flow) offers registration (user.register) when PingOne's flow does. Off: the page
+    # never shows nor posts it, whatever the flow offers.
+    REGISTRATION: bool = field(default=False)
     # SessionCheckMiddleware: seconds after which a signed-on request asks PingOne (by a refresh) whether the
     # user's PingOne session still lives; None: never.
     SESSION_CHECK_INTERVAL: int | None = field(default=None)

@@ -76,6 +76,7 @@ class AliasOptions(TypedDict, total=False):
     API_REQUIRE_TYP: bool | Literal["auto"]
     API_INTROSPECTION_AUTH_METHOD: str | None
     CHANNEL_LOGOUT: bool
+    REGISTRATION: bool
     API_INTROSPECTION_MAX_CACHE: int
     API_CLIENT_ID: str
     API_CLIENT_SECRET: str

@@ -8,7 +8,7 @@ from django.urls import path
 from django_pingone_authorize.decorators import login_not_required
 from django_pingone_authorize.views import CallbackView, LoginView, LogoutView
 from django_pingone_authorize.views.approval import ApprovalView
-from django_pingone_authorize.views.assets import autosubmit_js
+from django_pingone_authorize.views.assets import autosubmit_js, passkey_js
 from django_pingone_authorize.views.channel_logout import BackChannelLogoutView, FrontChannelLogoutView
 from django_pingone_authorize.views.embedded import EmbeddedSignOnView
 from django_pingone_authorize.views.session_end import LogoutEverywhereView, SessionEndedView
@@ -27,4 +27,5 @@ urlpatterns = [
     path("logout/backchannel/", login_not_required(BackChannelLogoutView.as_view()), name="backchannel_logout"),
     path("session-ended/", login_not_required(SessionEndedView.as_view()), name="session_ended"),
     path("autosubmit.js", login_not_required(autosubmit_js), name="autosubmit_js"),
+    path("passkey.js", login_not_required(passkey_js), name="passkey_js"),
 ]

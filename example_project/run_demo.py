@@ -43,6 +43,13 @@ if __name__ == "__main__":
         standin.add_device("mia", "SMS", nickname="Mia's mobile", otp="123456")
         mia_phone = standin.add_device("mia", "MOBILE", nickname="Mia's phone")
         print(f"Mia's phone (approve her sign-on pushes here): {standin.phone_url(mia_phone)}")
+        # "Forgot your password?" and "Create an account" on the embedded page: the codes PingOne would email
+        # are on the stand-in's mailbox page.
+        standin.password_recovery = standin.registration = True
+        print(f"Recovery and verification codes (the users' mailbox): {standin.mailbox_url}")
+        # A passkey for mia (then one of her devices): WebAuthn refuses IP addresses, so browse the site as
+        # localhost (DEMO_ADDR=localhost:8000 make demo) and register it on the stand-in's page, RP ID localhost.
+        print(f"A passkey for mia (site at http://localhost:8000/): {standin.passkey_registration_url}?username=mia")
     else:
         print(f"Real PingOne: {settings.PINGONE_AUTHORIZE['default']['AUTH_PATH']}")
     print(f"Example site: http://{address}/")

@@ -24,6 +24,7 @@ OPTIONAL = {
     "drf_spectacular": ("openapi", "drf-spectacular"),
     "csp": ("csp", "django-csp"),
     "pytest": ("testing", "pytest"),
+    "webauthn": ("testing", "webauthn"),  # the stand-in's passkeys, imported when an assertion is checked
 }
 
 

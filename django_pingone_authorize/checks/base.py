@@ -57,6 +57,7 @@ BOOLEANS = (
     "REVOKE_ON_LOGOUT",
     "IDP_SIGNOFF",
     "CHANNEL_LOGOUT",
+    "REGISTRATION",
 )
 
 

@@ -1,5 +1,5 @@
 """Every alias's options as a whole: unknown and missing keys, numbers, yes/no options, URLs and the cache
-(``pingone.E001``-``E003``, ``E014``, ``E015``, ``E017``-``E020``, ``E029``-``E031``, ``E070``, ``W003``, ``W004``,
+(``pingone.E001``-``E003``, ``E014``, ``E015``, ``E017``-``E020``, ``E029``-``E031``, ``E070``, ``W003``-``W005``,
 ``W070``); ``check_settings`` runs them with the project checks."""
 
 from __future__ import annotations
@@ -174,6 +174,15 @@ def check_cache_is_real(values: Mapping[str, Any]) -> str | None:
     return None
 
 
+@alias_check("pingone.W005", level=Warning)
+def check_registration_is_embedded(values: Mapping[str, Any]) -> str | None:
+    """Registration is offered on the site's own sign-on page only: set RESPONSE_MODE='pi.flow' (and enable
+    registration in the PingOne sign-on policy), or leave REGISTRATION off."""
+    if values["REGISTRATION"] is True and values["RESPONSE_MODE"] != "pi.flow":
+        return "['REGISTRATION'] is on, but RESPONSE_MODE is not 'pi.flow': no page of this site offers it."
+    return None
+
+
 ALIAS_CHECKS: tuple[AliasCheck, ...] = (
     check_unknown_keys,
     check_required_keys,
@@ -205,6 +214,7 @@ ALIAS_CHECKS: tuple[AliasCheck, ...] = (
     check_absolute_urls,
     check_cache_alias,
     check_cache_is_real,
+    check_registration_is_embedded,
 )
 
 

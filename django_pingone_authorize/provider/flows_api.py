@@ -22,6 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import ProviderError
+from django_pingone_authorize.provider import passkeys, password_policy
 from django_pingone_authorize.provider.discovery import ProviderMetadata
 from django_pingone_authorize.provider.http import request_json
 from django_pingone_authorize.provider.url_safety import is_safe_endpoint
@@ -67,6 +68,9 @@ class Flow:
     # The actions the flow accepts now: the names in its ``_links`` (``self`` and ``signOnPage`` left out).
     actions: tuple[str, ...] = ()
     selected_device: str = ""  # ``selectedDevice.id``
+    # ``ASSERTION_REQUIRED``: ``publicKeyCredentialRequestOptions`` as JSON, byte fields in base64url
+    # (``passkeys.request_options``); "" otherwise.
+    passkey_options: str = ""
 
     def offers(self, action: str) -> bool:
         """Whether the flow accepts ``action`` now (it is in the flow's ``_links``)."""
@@ -84,6 +88,7 @@ class Flow:
             "devices": [list(device) for device in self.devices],
             "actions": list(self.actions),
             "selected_device": self.selected_device,
+            "passkey_options": self.passkey_options,
         }
 
     @classmethod
@@ -112,6 +117,7 @@ class Flow:
             devices=_stored_devices(data.get("devices")),
             actions=_stored_actions(data.get("actions")),
             selected_device=_text(data.get("selected_device"), 128),
+            passkey_options=_text(data.get("passkey_options"), passkeys.MAX_OPTIONS_LENGTH),
         )
 
 
@@ -137,6 +143,9 @@ class StepAnswer:
     status_code: int
     flow: Flow | None = None
     refused: str = ""
+    # A refusal's first ``details[].code`` (else its top-level ``code``) and ``details[].target``.
+    refused_code: str = ""
+    refused_target: str = ""
 
     @property
     def expired(self) -> bool:
@@ -155,6 +164,10 @@ def _same_origin(url: str | None, config: AliasConfig) -> bool:
 
 def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _text(value: Any, limit: int) -> str:
@@ -214,17 +227,19 @@ def read_flow(config: AliasConfig, body: dict[str, Any]) -> Flow:
         devices=_devices(embedded),
         actions=_actions(_object(body.get("_links"))),
         selected_device=_text(_object(body.get("selectedDevice")).get("id"), 128),
+        passkey_options=passkeys.request_options(body),
     )
 
 
 def api_error_message(body: dict[str, Any]) -> str:
-    """PingOne's message for a refused step (its ``details`` are the most specific)."""
+    """PingOne's message for a refused step (its ``details`` are the most specific), with the password-policy
+    rules a new password broke (``password_policy.py``)."""
     details = body.get("details")
     if isinstance(details, list):
         for detail in details:
             text = detail.get("message") if isinstance(detail, dict) else None
             if isinstance(text, str):
-                return text[:300]
+                return " ".join(filter(None, [text[:300], password_policy.requirements_text(details)]))
     message = body.get("message")
     # Kept in the session (text, not a lazy string), in the language of the request that was refused.
     return message[:300] if isinstance(message, str) else force_str(_("The identity provider refused this step."))
@@ -269,7 +284,14 @@ def post_action(
     if response.status_code == 404:
         return StepAnswer(cookies=kept, status_code=404)
     if response.status_code != 200:
-        return StepAnswer(cookies=kept, status_code=response.status_code, refused=api_error_message(body))
+        detail = next((d for d in _list(body.get("details")) if isinstance(d, dict)), {})
+        return StepAnswer(
+            cookies=kept,
+            status_code=response.status_code,
+            refused=api_error_message(body),
+            refused_code=_text(detail.get("code"), 64) or _text(body.get("code"), 64),
+            refused_target=_text(detail.get("target"), 64),
+        )
     answered = read_flow(config, body)
     if answered.id != flow.id:
         raise ProviderError("flow_mismatch", _("The identity provider answered for another sign-on."))

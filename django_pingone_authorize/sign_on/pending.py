@@ -36,6 +36,9 @@ class PendingSignOn(PendingAuthorization):
     prompt: str | None = None
     # The embedded sign-on only: the username typed before a refusal (never the password).
     typed_username: str = field(default="", metadata=LENIENT)
+    # The embedded sign-on only: a self-service step PingOne refused for the account (unknown at
+    # ``password.forgot``, taken at ``user.register``) shown as if it went on (``views/self_service.py``).
+    pretend: str = field(default="", metadata=LENIENT)
 
     @classmethod
     def from_dict(cls, data: Any) -> PendingSignOn | None:

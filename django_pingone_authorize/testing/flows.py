@@ -20,6 +20,8 @@ OTP_REQUIRED = "OTP_REQUIRED"
 PUSH_CONFIRMATION_REQUIRED = "PUSH_CONFIRMATION_REQUIRED"
 PUSH_CONFIRMATION_TIMED_OUT = "PUSH_CONFIRMATION_TIMED_OUT"
 EXTERNAL_AUTHENTICATION_REQUIRED = "EXTERNAL_AUTHENTICATION_REQUIRED"
+ASSERTION_REQUIRED = "ASSERTION_REQUIRED"
+RECOVERY_CODE_REQUIRED = "RECOVERY_CODE_REQUIRED"
 COMPLETED = "COMPLETED"
 FAILED = "FAILED"
 
@@ -33,6 +35,11 @@ OTP_CHECK = "otp.check"
 DEVICE_SELECT = "device.select"
 USER_VERIFY = "user.verify"
 SEND_VERIFICATION_CODE = "user.sendVerificationCode"
+ASSERTION_CHECK = "assertion.check"
+PASSWORD_FORGOT = "password.forgot"
+PASSWORD_RECOVER = "password.recover"
+SEND_RECOVERY_CODE = "password.sendRecoveryCode"
+USER_REGISTER = "user.register"
 ACTIONS = (
     USERNAME_PASSWORD_CHECK,
     USER_LOOKUP,
@@ -41,6 +48,11 @@ ACTIONS = (
     DEVICE_SELECT,
     USER_VERIFY,
     SEND_VERIFICATION_CODE,
+    ASSERTION_CHECK,
+    PASSWORD_FORGOT,
+    PASSWORD_RECOVER,
+    SEND_RECOVERY_CODE,
+    USER_REGISTER,
 )
 
 # The hosted sign-on page's form for each status it shows (the stand-in's own pages, not PingOne's API).
@@ -62,6 +74,8 @@ STATUS_LINKS: dict[str, tuple[str, ...]] = {
     OTP_REQUIRED: (OTP_CHECK, DEVICE_SELECT),
     PUSH_CONFIRMATION_REQUIRED: (DEVICE_SELECT,),
     PUSH_CONFIRMATION_TIMED_OUT: (DEVICE_SELECT,),
+    ASSERTION_REQUIRED: (ASSERTION_CHECK, DEVICE_SELECT),
+    RECOVERY_CODE_REQUIRED: (PASSWORD_RECOVER, SEND_RECOVERY_CODE),
 }
 
 # The environment's sign-on policy (``Environment.sign_on_policy``): its first step.
@@ -193,6 +207,7 @@ class ErrorDetail:
     code: str
     target: str
     message: str
+    inner_error: dict[str, Any] | None = None  # ``innerError`` (e.g. ``unsatisfiedRequirements``)
 
 
 class PingOneAPIError(Exception):
@@ -209,7 +224,9 @@ class PingOneAPIError(Exception):
         body: dict[str, Any] = {"id": str(uuid.uuid4()), "code": self.code, "message": self.message}
         if self.details:
             body["details"] = [
-                {"code": detail.code, "target": detail.target, "message": detail.message} for detail in self.details
+                {"code": detail.code, "target": detail.target, "message": detail.message}
+                | ({"innerError": detail.inner_error} if detail.inner_error else {})
+                for detail in self.details
             ]
         return body
 
@@ -223,16 +240,19 @@ def not_found() -> PingOneAPIError:
 class StepFailed(Exception):
     """A flow step whose input was wrong (bad password, code...): the flow stays where it was."""
 
-    def __init__(self, target: str, message: str, code: str = "INVALID_VALUE") -> None:
+    def __init__(
+        self, target: str, message: str, code: str = "INVALID_VALUE", inner_error: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.target = target
         self.message = message
         self.code = code
+        self.inner_error = inner_error
 
     def api_error(self) -> PingOneAPIError:
         return PingOneAPIError(
             400,
             "INVALID_DATA",
             "The request could not be completed. One or more validation errors were in the request.",
-            [ErrorDetail(self.code, self.target, self.message)],
+            [ErrorDetail(self.code, self.target, self.message, self.inner_error)],
         )

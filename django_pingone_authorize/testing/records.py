@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-# MFA device types the stand-in plays; a ``MOBILE`` device is approved by push.
-DEVICE_TYPES = ("EMAIL", "SMS", "MOBILE")
+# MFA device types the stand-in plays; a ``MOBILE`` device is approved by push, a ``FIDO2`` one with a passkey
+# (``standin/passkeys.py``: registered with ``add_passkey``).
+DEVICE_TYPES = ("EMAIL", "SMS", "MOBILE", "FIDO2")
 PUSH_TYPE = "MOBILE"
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none")

@@ -1,6 +1,6 @@
-"""The one script the app uses: it submits an auto-submitting form. Served from a view (not inline), so
-the pages work under a Content-Security-Policy with ``script-src 'self'`` and no nonce; every such page
-also has a visible button for browsers without script.
+"""The app's scripts: one submits an auto-submitting form, the other signs on with a passkey (WebAuthn). Served
+from views (not inline), so the pages work under a Content-Security-Policy with ``script-src 'self'`` and no
+nonce; every such page also offers a way for browsers without script.
 """
 
 from django.http import HttpRequest, HttpResponse
@@ -30,5 +30,91 @@ AUTOSUBMIT_JS = """\
 @cache_control(public=True, max_age=86400)
 def autosubmit_js(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(AUTOSUBMIT_JS, content_type="text/javascript; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ASSERTION_REQUIRED (flow/passkey.html): PingOne's request options (byte fields in base64url, from the page's
+# JSON data block) to ``navigator.credentials.get()``, the answer (standard base64, as Ping's sample sends it)
+# into the form, the form posted. No passkey, or cancelled: a message, the button to try again.
+PASSKEY_JS = """\
+(function () {
+  "use strict";
+  function toBytes(text) {
+    var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    while (b64.length % 4) { b64 += "="; }
+    var raw = atob(b64), bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    return bytes.buffer;
+  }
+  function toText(buffer) {
+    if (!buffer) { return ""; }
+    var bytes = new Uint8Array(buffer), raw = "";
+    for (var i = 0; i < bytes.length; i++) { raw += String.fromCharCode(bytes[i]); }
+    return btoa(raw);
+  }
+  function options(data) {
+    var publicKey = {challenge: toBytes(data.challenge)};
+    if (data.rpId) { publicKey.rpId = data.rpId; }
+    if (data.timeout) { publicKey.timeout = data.timeout; }
+    if (data.userVerification) { publicKey.userVerification = data.userVerification; }
+    publicKey.allowCredentials = (data.allowCredentials || []).map(function (c) {
+      var d = {type: "public-key", id: toBytes(c.id)};
+      if (c.transports && c.transports.length) { d.transports = c.transports; }
+      return d;
+    });
+    return {publicKey: publicKey};
+  }
+  function start() {
+    var form = document.getElementById("pingone-passkey");
+    var data = document.getElementById("pingone-passkey-options");
+    var button = document.getElementById("pingone-passkey-button");
+    var failed = document.getElementById("pingone-passkey-failed");
+    if (!form || !data || !button || !window.PublicKeyCredential || !navigator.credentials) {
+      if (failed) { failed.hidden = false; }
+      return;
+    }
+    var request = JSON.parse(data.textContent);
+    var busy = false;
+    function ask() {
+      if (busy) { return; }
+      busy = true;
+      failed.hidden = true;
+      navigator.credentials.get(options(request)).then(function (credential) {
+        var r = credential.response;
+        form.elements.assertion.value = JSON.stringify({
+          id: credential.id,
+          rawId: toText(credential.rawId),
+          type: credential.type,
+          response: {
+            clientDataJSON: toText(r.clientDataJSON),
+            authenticatorData: toText(r.authenticatorData),
+            signature: toText(r.signature),
+            userHandle: toText(r.userHandle)
+          }
+        });
+        form.submit();
+      }).catch(function () {
+        busy = false;
+        failed.hidden = false;
+      });
+    }
+    button.hidden = false;
+    button.addEventListener("click", ask);
+    ask();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
+"""
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def passkey_js(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(PASSKEY_JS, content_type="text/javascript; charset=utf-8")
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -10,6 +10,9 @@ and answers it through PingOne's flows API (``flows_api.py``), following the flo
   (``usernamePassword.check``, the typed username kept) — one template, ``username_password.html``;
 * ``MUST_CHANGE_PASSWORD`` / ``PASSWORD_EXPIRED`` (``password.reset``);
 * ``VERIFICATION_CODE_REQUIRED`` (``user.verify``, ``user.sendVerificationCode``);
+* a forgotten password (``password.forgot``, ``RECOVERY_CODE_REQUIRED``) and registration (``user.register``,
+  behind the alias option ``REGISTRATION``): ``self_service.py``;
+* a passkey (``ASSERTION_REQUIRED``, ``assertion.check``): ``flow/passkey.html`` and ``passkey.js``;
 * the MFA steps shared with transaction approval: ``DEVICE_SELECTION_REQUIRED``, ``OTP_REQUIRED``,
   ``PUSH_CONFIRMATION_REQUIRED``, ``PUSH_CONFIRMATION_TIMED_OUT``;
 * ``COMPLETED`` (the resume URL gives the authorization response) and ``FAILED`` (the resume URL gives
@@ -52,13 +55,15 @@ from django_pingone_authorize.sign_on import pending
 from django_pingone_authorize.sign_on.embedded import carried_requirement, restart, signon_url
 from django_pingone_authorize.sign_on.pending import PendingSignOn
 from django_pingone_authorize.sign_on.redeem import resumed
-from django_pingone_authorize.views.flow_pages import SENSITIVE_FIELDS, STEP_PAGES, FlowPage, FlowPagesView, log_no_page
+from django_pingone_authorize.views.flow_pages import SENSITIVE_FIELDS, STEP_PAGES, FlowPage, log_no_page
+from django_pingone_authorize.views.self_service import PAGES as SELF_SERVICE_PAGES
+from django_pingone_authorize.views.self_service import SIGN_ON_ACTIONS, SelfServicePagesView, self_service_links
 from django_pingone_authorize.views.sign_on_steps import SignOnStepsMixin
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = "django_pingone_authorize/embedded/"
-SIGN_ON = FlowPage(TEMPLATES + "username_password.html", ("usernamePassword.check", "user.lookup"))
+SIGN_ON = FlowPage(TEMPLATES + "username_password.html", ("usernamePassword.check", "user.lookup", *SIGN_ON_ACTIONS))
 CHANGE_PASSWORD = FlowPage(TEMPLATES + "change_password.html", ("password.reset",))
 VERIFICATION_CODE = FlowPage(TEMPLATES + "verification_code.html", ("user.verify", "user.sendVerificationCode"))
 # Never continued here (see the module docstring): the page offers PingOne's hosted sign-on instead.
@@ -73,13 +78,14 @@ PAGES = {
     "VERIFICATION_REQUIRED": VERIFICATION_CODE,  # named so on PingOne's "Verify User" page
     "EXTERNAL_AUTHENTICATION_REQUIRED": EXTERNAL,
     **STEP_PAGES,
+    **SELF_SERVICE_PAGES,  # a forgotten password, registration (``self_service.py``)
 }
 EXPIRED_MESSAGE = _("Your sign-on took too long and was restarted. Please try again.")
 FALLBACK_TEMPLATE = TEMPLATES + "fallback.html"
 
 
 @method_decorator([never_cache, csrf_protect, sensitive_post_parameters(*SENSITIVE_FIELDS)], name="dispatch")
-class EmbeddedSignOnView(SignOnStepsMixin, FlowPagesView[PendingSignOn]):
+class EmbeddedSignOnView(SignOnStepsMixin, SelfServicePagesView):
     """``pingone:signon``: the site's own sign-on page for one pi.flow flow (GET shows, POST answers).
 
     A completed flow ends in ``complete``, ``login_success`` and ``login_failure``: the same methods, with
@@ -142,6 +148,7 @@ class EmbeddedSignOnView(SignOnStepsMixin, FlowPagesView[PendingSignOn]):
             # The hosted-page fallback and the provider buttons start a new (redirect) sign-on: it must ask
             # at least what this one asks, so what was merged here travels along, signed by this site.
             "step_up": carried_requirement(config, entry),
+            **self_service_links(config, entry, self.page_url(entry)),
         }
 
     def no_page(self, request: HttpRequest, config: AliasConfig, entry: PendingSignOn, status: int) -> HttpResponse:

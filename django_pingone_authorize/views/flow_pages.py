@@ -21,6 +21,7 @@ PingOne's flow id and cookies never reach the browser; passwords and codes are n
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -34,7 +35,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import SignOnError
 from django_pingone_authorize.pages import failure_response, protect_page
-from django_pingone_authorize.provider import flows_api, shared_cache
+from django_pingone_authorize.provider import flows_api, passkeys, shared_cache
 from django_pingone_authorize.provider.flows_api import Flow, StepAnswer
 from django_pingone_authorize.sign_on.pending_store import PendingAuthorization
 
@@ -51,7 +52,11 @@ PUSH_REFRESH_SECONDS = 3
 POLL_INTERVAL = 2
 MAX_FIELD_LENGTH = 1024
 # What the forms may carry that must stay out of error reports.
-SENSITIVE_FIELDS = ("password", "current_password", "new_password", "otp", "verification_code")
+SENSITIVE_FIELDS = (
+    *("password", "current_password", "new_password", "otp", "verification_code", "recovery_code", "assertion"),
+)
+ASSERTION_CHECK = "assertion.check"
+ASSERTION_REQUIRED = "ASSERTION_REQUIRED"
 
 # Each action's body: form field -> PingOne's field (``device.select`` is built in ``step_fields``).
 ACTION_FIELDS: dict[str, dict[str, str]] = {
@@ -62,6 +67,12 @@ ACTION_FIELDS: dict[str, dict[str, str]] = {
     "user.verify": {"verification_code": "verificationCode"},
     "user.sendVerificationCode": {},
     DEVICE_SELECT: {"device": "device"},
+    ASSERTION_CHECK: {},  # built in ``step_fields``: the site's origin and the authenticator's answer
+    # Self-service (``views/self_service.py``): a forgotten password, a registration.
+    "password.forgot": {"username": "username"},
+    "password.recover": {"recovery_code": "recoveryCode", "new_password": "newPassword"},
+    "password.sendRecoveryCode": {},
+    "user.register": {"username": "username", "email": "email", "password": "password"},
 }
 
 
@@ -81,9 +92,31 @@ STEP_PAGES = {
     "OTP_REQUIRED": FlowPage(STEP_TEMPLATES + "one_time_code.html", ("otp.check", DEVICE_SELECT)),
     PUSH: FlowPage(STEP_TEMPLATES + "push.html", (DEVICE_SELECT,), always=True),
     PUSH_TIMED_OUT: FlowPage(STEP_TEMPLATES + "timed_out.html", (DEVICE_SELECT,), always=True),
+    # A passkey (FIDO2): ``passkey.js`` runs WebAuthn and posts the answer; the other ways stay on the page.
+    ASSERTION_REQUIRED: FlowPage(STEP_TEMPLATES + "passkey.html", (ASSERTION_CHECK, DEVICE_SELECT)),
 }
 
 _logged_statuses: set[str] = set()
+_logged_rp_ids: set[str] = set()
+
+
+def passkey_context(request: HttpRequest, flow: Flow) -> dict[str, Any]:
+    """``ASSERTION_REQUIRED``: the request options for ``passkey.js`` when a browser on this host may use
+    PingOne's RP ID; otherwise none (the page offers the other ways), logged once per RP ID."""
+    if flow.status != ASSERTION_REQUIRED or not flow.passkey_options:
+        return {}
+    rp_id, host = passkeys.rp_id_of(flow.passkey_options), request.get_host().rsplit(":", 1)[0].strip("[]")
+    if not passkeys.rp_id_fits(rp_id, host):
+        if rp_id not in _logged_rp_ids:
+            _logged_rp_ids.add(rp_id)
+            logger.warning(
+                "PingOne's FIDO policy names the RP ID %r, which a browser on %r cannot use: passkeys are not "
+                "offered on the site's own page (see the embedded sign-on docs: custom domain, RP ID)",
+                rp_id[:100],
+                host[:100],
+            )
+        return {"passkey_mismatch": True}
+    return {"passkey_options": json.loads(flow.passkey_options)}
 
 
 def log_no_page(status: str, what: str) -> None:
@@ -218,6 +251,10 @@ class FlowPagesView(View, Generic[_Entry]):
                 logger.info("A flow page chose a device the flow does not list")
                 raise SignOnError("flow_bad_input", _("Please choose one of your devices."))
             fields = {"device": {"id": fields["device"]}}
+        if action == ASSERTION_CHECK:
+            # The origin is this site's, as Django computed it for this request; never one the browser sent.
+            origin = f"{request.scheme}://{request.get_host()}"
+            fields = passkeys.assertion_body(origin, request.POST.getlist("assertion"))
         return fields
 
     def show(self, request: HttpRequest, config: AliasConfig, entry: _Entry, status: int = 200) -> HttpResponse:
@@ -236,6 +273,7 @@ class FlowPagesView(View, Generic[_Entry]):
             "message": entry.message,
             "action_url": self.page_url(entry),
             "refresh_seconds": PUSH_REFRESH_SECONDS,
+            **passkey_context(request, flow),
             **self.extra_context(config, entry),
         }
         response = render(request, page.template, context, status=status)

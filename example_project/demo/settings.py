@@ -103,7 +103,14 @@ PINGONE_AUTHORIZE = {
     # An auto-submitting POST to /as/authorize, the code back as a cross-site form_post.
     "post": {**_where, "METHOD": "POST", "RESPONSE_MODE": "form_post", "LABEL": "Sign on (POST + form_post)"},
     # This site's own sign-on page, driving PingOne's flow API (response_mode=pi.flow).
-    "embedded": {**_where, "RESPONSE_MODE": "pi.flow", "LABEL": "Sign on here (embedded pi.flow)"},
+    # "Forgot your password?" and "Create an account" when PingOne's flow offers them (REGISTRATION: off unless
+    # set); a passkey when the user's policy asks for one (browse the site as localhost: WebAuthn refuses IPs).
+    "embedded": {
+        **_where,
+        "RESPONSE_MODE": "pi.flow",
+        "REGISTRATION": True,
+        "LABEL": "Sign on here (embedded pi.flow)",
+    },
     # The same page under an identifier-first sign-on policy: the username first, then what the user's policy asks.
     "identifier_first": {
         **_where,

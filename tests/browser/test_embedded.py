@@ -70,7 +70,7 @@ def test_wrong_password_then_right(embedded: tuple[BrowserSession, ExampleSite])
     browser, site = embedded
     page = open_embedded_page(browser, site)
     type_username_password(page, "demo", "not-the-password")
-    expect(page.get_by_role("alert")).to_contain_text("incorrect")
+    expect(page.get_by_role("alert")).to_contain_text("not right")  # the same words for an unknown username
     expect(page.locator("#pingone-sign-on")).to_be_visible()
     browser.shot("wrong-password")
     type_username_password(page, "demo", "demo")

@@ -124,6 +124,8 @@ CASES = [
     case("pingone.E018", POST_LOGOUT_REDIRECT_URI="www.example.com/"),
     case("pingone.E019", CACHE="nope"),
     case("pingone.W004", {"CACHES": {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}}),
+    case("pingone.W005", REGISTRATION=True),  # registration is offered on the embedded (pi.flow) pages only
+    case("pingone.E030", REGISTRATION="yes"),
     case("pingone.E013", {"MIDDLEWARE": [AUTHENTICATION]}),
     case("pingone.E032", {"MIDDLEWARE": [SESSION]}),
     case("pingone.E071", {"MIDDLEWARE": [SESSION, SESSION_CHECK_MIDDLEWARE, AUTHENTICATION]}),

@@ -15,6 +15,10 @@ One concern a module:
 * ``flow_steps`` -- the flows API's steps as PingOne documents them: each status's ``_links``, the sign-on
   policies (username + password, identifier-first, passwordless, verification code, MFA with the user's devices),
   one-time code lockout;
+* ``passkeys`` and ``passkey_registration`` -- users' FIDO2 credentials, ``ASSERTION_REQUIRED`` and
+  ``assertion.check`` verified with py_webauthn, and a page that registers a passkey in the browser;
+* ``self_service`` -- a forgotten password and registration (``password.forgot``, ``RECOVERY_CODE_REQUIRED``,
+  ``user.register``), their codes (``last_code``, the mailbox page) and PingOne's limit on wrong codes;
 * ``client_auth`` -- client authentication at the back-channel endpoints;
 * ``devices`` and ``transaction_approval`` -- users' MFA devices, the phone page of a push device, and flows
   started with a ``login_hint_token`` (straight to the MFA steps, ``pi.template``, ``pi.remoteIp``);

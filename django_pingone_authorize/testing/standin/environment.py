@@ -38,6 +38,8 @@ from ..records import (
     User,
     example_claims,
 )
+from .passkeys import PasskeyEnvironment
+from .self_service import SelfServiceEnvironment
 
 DEFAULT_ENV_ID = "8c3b5a4e-1f2d-4b6a-9c7e-0d1e2f3a4b5c"
 DEMO_SUB = "5f0c2d8e-7a41-4b9c-8e3d-2a6b1c9f0e47"
@@ -57,13 +59,14 @@ def with_query(url: str, params: Mapping[str, str], separator: str | None = None
 # The lifetimes and switches a test may set on an instance (``reset()`` restores the class's).
 RESETTABLE = (
     *("flow_ttl", "code_ttl", "par_ttl", "token_ttl", "external_links_cookie_bound", "push_timeout"),
-    *("sign_on_policy", "otp_attempts", "otp_lockout"),
+    *("sign_on_policy", "otp_attempts", "otp_lockout", "passkey_rp_id", "passkey_origins"),
+    *("password_recovery", "registration", "code_attempts", "password_min_length", "forgot_unknown_status"),
 )
 
 __all__ = ["DEFAULT_ENV_ID", "DEMO_PROVIDER_ID", "DEMO_SUB", "REDIRECT_URI_MISMATCH", "Environment", "Resource"]
 
 
-class Environment:
+class Environment(PasskeyEnvironment, SelfServiceEnvironment):
     """One PingOne environment in memory: its configuration, the state of its sign-ons, its keys and URLs."""
 
     # Lifetimes in seconds; set them on an instance to change them (``reset()`` restores these).
@@ -135,6 +138,8 @@ class Environment:
             self.pushes: dict[str, Push] = {}  # flow id -> push
             self.approvals: dict[str, ApprovalFlow] = {}  # flow id -> what the approval asked
             self.remote_ips_seen: list[str] = []
+            self.reset_passkeys()  # passkeys.py: registered credentials, the flows' challenges
+            self.reset_self_service()  # self_service.py: the codes sent, wrong codes counted
             # Management API (management_api.py): sessions PingOne still lists after they expired (user id ->
             # [(session id, expiresAt)]), and sessions whose deletion PingOne refuses ("the current session").
             self.expired_sessions: dict[str, list[tuple[str, str]]] = {}

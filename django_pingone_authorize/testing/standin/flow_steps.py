@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..flows import (
+    ASSERTION_CHECK,
+    ASSERTION_REQUIRED,
     COMPLETED,
     DEVICE_SELECT,
     DEVICE_SELECTION_REQUIRED,
@@ -45,7 +47,7 @@ from ..flows import (
     status_after_identification,
 )
 from ..records import PUSH_TYPE, AuthorizationRequest, Device, Flow, Push, User
-from . import sign_ons
+from . import passkeys, self_service, sign_ons
 from .devices import devices_of, render_template
 from .environment import Environment
 from .protocol import same_secret
@@ -70,9 +72,9 @@ def links(env: Environment, flow: Flow) -> tuple[str, ...]:
     user = _user(env, flow)
     if user is not None and user.unsupported_status == flow.status:
         return ()  # a status the stand-in cannot get past: nothing to post
-    offered = STATUS_LINKS.get(flow.status, ())
+    offered = STATUS_LINKS.get(flow.status, ()) + self_service.offered(env, flow)
     devices = devices_of(env, flow.username or "")
-    if flow.status in (OTP_REQUIRED, PUSH_CONFIRMATION_REQUIRED) and len(devices) < 2:
+    if flow.status in (OTP_REQUIRED, PUSH_CONFIRMATION_REQUIRED, ASSERTION_REQUIRED) and len(devices) < 2:
         offered = tuple(action for action in offered if action != DEVICE_SELECT)  # nothing else to switch to
     if flow.status == PUSH_CONFIRMATION_TIMED_OUT and not devices:
         offered = ()
@@ -104,17 +106,14 @@ def document(env: Environment, flow: Flow) -> dict[str, Any]:
         body["_embedded"]["devices"] = extra["devices"]
     if "selectedDevice" in extra:
         body["selectedDevice"] = extra["selectedDevice"]
+    if flow.status == ASSERTION_REQUIRED and body["_links"].get(ASSERTION_CHECK):
+        body[passkeys.OPTIONS_FIELD] = passkeys.request_options(env, flow)
     return body
 
 
 def embedded(env: Environment, flow: Flow) -> dict[str, Any]:
     """What the MFA statuses add to the flow object: ``_embedded.devices`` and ``selectedDevice``."""
-    if flow.status not in (
-        DEVICE_SELECTION_REQUIRED,
-        OTP_REQUIRED,
-        PUSH_CONFIRMATION_REQUIRED,
-        PUSH_CONFIRMATION_TIMED_OUT,
-    ):
+    if flow.status not in (*MFA_STATUSES, ASSERTION_REQUIRED):
         return {}
     user = _user(env, flow)
     if user is not None and user.unsupported_status == flow.status:
@@ -170,6 +169,8 @@ def select(env: Environment, flow: Flow, device: Device) -> None:
         text = render_template(approval.template if approval is not None else {"name": "sign_on", "variant": "login"})
         env.pushes[flow.flow_id] = Push(flow.flow_id, device.device_id, text, env.clock())
         flow.status = PUSH_CONFIRMATION_REQUIRED
+    elif device.type == passkeys.FIDO2_TYPE:
+        passkeys.start_assertion(env, flow)
     else:
         flow.status = OTP_REQUIRED
 
@@ -198,6 +199,11 @@ def apply_action(env: Environment, flow: Flow, action: str, fields: Mapping[str,
             "INVALID_REQUEST",
             f"The request could not be completed. Action {action} is not valid in status {flow.status}.",
         )
+    if action in self_service.SELF_SERVICE_ACTIONS:
+        recovered = self_service.apply(env, flow, action, fields)
+        if recovered is not None:
+            advance(env, flow, recovered)
+        return
     if action == USER_LOOKUP:
         user = env.users.get(_text_field(fields, "username"))
         if user is None:
@@ -226,11 +232,16 @@ def apply_action(env: Environment, flow: Flow, action: str, fields: Mapping[str,
         user.password, user.must_change_password = new, False
     elif action == USER_VERIFY:
         user = _flow_user(env, flow)
-        if not same_secret(_text_field(fields, "verificationCode"), user.verification_code):
-            raise StepFailed("verificationCode", "The verification code is incorrect.")
+        given = _text_field(fields, "verificationCode")
+        self_service.check_code(env, user.username, given, user.verification_code, "verificationCode")
         user.verification_code = None
     elif action == SEND_VERIFICATION_CODE:
-        return  # the same code "sent" again; the flow stays where it is
+        user = _flow_user(env, flow)
+        if user.username in env.sent_codes:  # a registration's code: a new one; a test's fixed code: the same
+            user.verification_code = self_service.send_code(env, user.username)
+        else:
+            env.code_failures[user.username] = 0
+        return
     elif action == DEVICE_SELECT:
         device = fields.get("device")
         device_id = device.get("id") if isinstance(device, dict) else None
@@ -239,6 +250,10 @@ def apply_action(env: Environment, flow: Flow, action: str, fields: Mapping[str,
             raise StepFailed("device.id", "The device is not one of the user's.")
         select(env, flow, chosen)
         return
+    elif action == ASSERTION_CHECK:
+        user = _flow_user(env, flow)
+        passkeys.check_assertion(env, flow, fields)
+        flow.amr.append("mfa")
     else:  # OTP_CHECK
         user = _flow_user(env, flow)
         _check_code(env, flow, user, _text_field(fields, "otp"))

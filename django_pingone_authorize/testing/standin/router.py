@@ -24,6 +24,8 @@ from . import (
     hosted_pages,
     introspection,
     management_api,
+    passkey_registration,
+    self_service,
     signoff,
     token,
     userinfo,
@@ -78,6 +80,12 @@ class PingOneStandIn(Environment):
             (_exactly(f"{paths.flows_base}/", _ID), ("GET", "POST"), flows_api.flow_api),
             (_exactly(f"{paths.environment}/signon", "/?"), ("GET", "POST"), hosted_pages.sign_on_page),
             (_exactly(f"{paths.environment}/devices/", _ID, "/phone"), ("GET", "POST"), devices.phone_page),
+            (_exactly(f"{paths.environment}/mailbox"), ("GET",), self_service.mailbox_page),
+            (
+                _exactly(f"{paths.environment}/passkeys/register"),
+                ("GET", "POST"),
+                passkey_registration.registration_page,
+            ),
             (
                 _exactly(f"{paths.environment}/external/", _ID, "/authenticate"),
                 ("GET", "POST"),
