@@ -281,4 +281,3 @@ def test_the_standin_refuses_a_request_object_it_would_not_take_from_pingone(pin
         timeout=5,
     )
     assert answer.status_code in (302, 400) and "code=" not in answer.headers.get("Location", "")
-

@@ -135,6 +135,8 @@ class Environment:
             self.pushes: dict[str, Push] = {}  # flow id -> push
             self.approvals: dict[str, ApprovalFlow] = {}  # flow id -> what the approval asked
             self.remote_ips_seen: list[str] = []
+            # Every ``mobilePayload`` received on /as/authorize: ("query" | "request", value).
+            self.mobile_payloads_seen: list[tuple[str, str]] = []
             # Management API (management_api.py): sessions PingOne still lists after they expired (user id ->
             # [(session id, expiresAt)]), and sessions whose deletion PingOne refuses ("the current session").
             self.expired_sessions: dict[str, list[tuple[str, str]]] = {}
