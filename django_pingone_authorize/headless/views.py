@@ -169,7 +169,13 @@ class SignOnFlowView(HeadlessView):
 
     @sensitive_variables()  # PingOne's cookie, the password or code on the way
     def after(
-        self, request: HttpRequest, record: dict[str, str], entry: PendingSignOn, config: AliasConfig, step: StepAnswer
+        self,
+        request: HttpRequest,
+        record: dict[str, str],
+        entry: PendingSignOn,
+        config: AliasConfig,
+        step: StepAnswer,
+        typed_username: str = "",
     ) -> HttpResponse:
         """Where PingOne's answer leads: the step again with PingOne's message, the next step, or the end."""
         entry.flow_cookies = step.cookies
@@ -183,6 +189,7 @@ class SignOnFlowView(HeadlessView):
             assert entry.flow is not None
             looked_up = entry.flow.offers("user.lookup") and not entry.flow.offers("usernamePassword.check")
             entry.message = str(LOOKUP_REFUSED) if looked_up else step.refused
+            entry.typed_username = typed_username[:200] or entry.typed_username  # never the password
             pending.update(request.session, entry)
             described = steps.describe(config, entry, token)
             status = 401 if step.status_code == 401 else 400
@@ -331,7 +338,8 @@ class StepView(SignOnFlowView):
         try:
             answer = step_body(entry.flow, action, lambda name: [fields[name]] if name in fields else [])
             step = flows_api.post_action(config, entry.flow, action, answer, entry.flow_cookies)
-            return self.after(request, record, entry, config, step)
+            typed = answer.get("username")
+            return self.after(request, record, entry, config, step, typed if isinstance(typed, str) else "")
         except SignOnError as error:
             return self.failure(request, error, config.alias)
 

@@ -81,7 +81,12 @@ def test_a_browser_request_without_csrf_is_refused_in_json(browser: HeadlessClie
     assert wrong.status == 403 and wrong.body["error"] == "csrf_failed"
     assert standin.requests_seen == []
     first = browser.start()
-    for method, route in (("POST", "signon/step/"), ("POST", "signon/poll/"), ("DELETE", "signon/"), ("DELETE", "session/")):
+    for method, route in (
+        ("POST", "signon/step/"),
+        ("POST", "signon/poll/"),
+        ("DELETE", "signon/"),
+        ("DELETE", "session/"),
+    ):
         answer = browser.call(method, route, {"step": first.body["step"], "action": "x"}, csrf=False)
         assert answer.status == 403 and answer.body["error"] == "csrf_failed"
     assert browser.step().status == 200  # still under way
@@ -211,7 +216,11 @@ def test_pingone_down_is_a_503(app: HeadlessClient, settings: Any, standin: Ping
 def test_off_by_default_and_per_client(settings: Any, standin: PingOneStandIn, db: None) -> None:
     del settings.PINGONE_AUTHORIZE_HEADLESS
     client = Client()
-    for url in ("/pingone/headless/openapi.json", "/pingone/headless/browser/signon/", "/pingone/headless/app/session/"):
+    for url in (
+        "/pingone/headless/openapi.json",
+        "/pingone/headless/browser/signon/",
+        "/pingone/headless/app/session/",
+    ):
         response = client.get(url)
         assert response.status_code == 404 and response.json()["error"] == "not_found"
     settings.PINGONE_AUTHORIZE_HEADLESS = {"CLIENTS": ["app"]}
