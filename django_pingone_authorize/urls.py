@@ -3,7 +3,7 @@ PingOne itself, so each is ``login_not_required``: the app works under Django's 
 (5.1+), also with ``LOGIN_URL = "pingone:login"``. "Log out everywhere" is the exception: it needs a session.
 """
 
-from django.urls import include, path
+from django.urls import path
 
 from django_pingone_authorize.decorators import login_not_required
 from django_pingone_authorize.headless import urls as headless_urls
@@ -29,5 +29,5 @@ urlpatterns = [
     path("session-ended/", login_not_required(SessionEndedView.as_view()), name="session_ended"),
     path("autosubmit.js", login_not_required(autosubmit_js), name="autosubmit_js"),
     # The headless sign-on API (404 unless PINGONE_AUTHORIZE_HEADLESS is set): headless/urls.py.
-    path("headless/", include(headless_urls.urlpatterns)),
+    *headless_urls.urlpatterns,
 ]

@@ -1,4 +1,5 @@
-"""The headless API's URLs, under the app's (``pingone:headless-...``): each endpoint once per kind of client.
+"""The headless API's URLs, among the app's (``pingone:headless-...``, under ``headless/``): each endpoint once per
+kind of client.
 
 ``browser/...`` runs under Django's CSRF check (answered in JSON when refused); ``app/...`` is exempt from it (an
 app client sends no cookies: nothing ambient to forge) and reads its ``X-Session-Token`` instead. Every URL
@@ -39,9 +40,9 @@ def _endpoint(view: Any, client: str) -> Callable[..., Any]:
 
 
 urlpatterns: list[URLPattern] = [
-    path("openapi.json", login_not_required(openapi_view), name="headless-openapi"),
+    path("headless/openapi.json", login_not_required(openapi_view), name="headless-openapi"),
     *(
-        path(f"{client}/{route}", _endpoint(view, client), name=f"headless-{client}-{name}")
+        path(f"headless/{client}/{route}", _endpoint(view, client), name=f"headless-{client}-{name}")
         for client in (BROWSER, APP)
         for route, view, name in ENDPOINTS
     ),

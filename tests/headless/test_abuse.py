@@ -164,7 +164,8 @@ def test_a_wrong_password_and_an_unknown_user_answer_alike(browser: HeadlessClie
     def refusal(username: str) -> dict[str, Any]:
         answer = browser.answer(browser.start(), "usernamePassword.check", username=username, password="wrong-pw-1")
         body = dict(answer.body)
-        body["step"] = {**body["step"], "step": "-"}
+        assert body["step"]["username"] == username  # what was typed, kept for the form
+        body["step"] = {**body["step"], "step": "-", "username": "-"}
         return {"status": answer.status, **body}
 
     assert refusal("ida") == refusal("nobody")

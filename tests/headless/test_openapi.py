@@ -74,3 +74,20 @@ def test_defaults(settings: Any) -> None:
     assert read is not None and read.clients == ("browser", "app") and read.allows("anything")
     settings.PINGONE_AUTHORIZE_HEADLESS = None
     assert headless_settings() is None
+
+
+def check_ids(settings: Any, **project: Any) -> list[str]:
+    from django_pingone_authorize.checks.headless import check_headless_settings
+
+    for name, value in project.items():
+        setattr(settings, name, value)
+    return [message.id or "" for message in check_headless_settings()]
+
+
+def test_the_checks(settings: Any) -> None:
+    assert check_ids(settings, PINGONE_AUTHORIZE_HEADLESS=None) == []
+    assert check_ids(settings, PINGONE_AUTHORIZE_HEADLESS={"CLIENTS": ["phone"]}) == ["pingone.E140"]
+    assert check_ids(settings, PINGONE_AUTHORIZE_HEADLESS={"ALIASES": ["nope"]}) == ["pingone.E141"]
+    cookies = "django.contrib.sessions.backends.signed_cookies"
+    assert check_ids(settings, PINGONE_AUTHORIZE_HEADLESS={}, SESSION_ENGINE=cookies) == ["pingone.W140"]
+    assert check_ids(settings, PINGONE_AUTHORIZE_HEADLESS={"CLIENTS": ["browser"]}, SESSION_ENGINE=cookies) == []
