@@ -109,6 +109,7 @@ ANSWER = _object(
     },
     ("step", "action"),
 )
+HANDOFF = _object({"code": STRING, "code_verifier": STRING, "alias": STRING}, ("code", "code_verifier"))
 SCHEMAS = {
     "User": USER,
     "Field": FIELD,
@@ -122,6 +123,7 @@ SCHEMAS = {
     "Error": ERROR,
     "StartRequest": START,
     "StepAnswer": ANSWER,
+    "Handoff": HANDOFF,
 }
 
 
@@ -141,6 +143,42 @@ def _operation(summary: str, client: str, answers: dict[str, dict[str, Any]], bo
     if body:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
     return operation
+
+
+def _query(name: str, description: str, *, required: bool = True) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": STRING, "description": description}
+
+
+def _handoff_paths(prefix: str) -> dict[str, Any]:
+    """A native app through an external identity provider (``handoff.py``): opened in the system browser, a 302
+    to PingOne's hosted page, then to the app's redirect URI with a one-time code the app redeems (POST)."""
+    redirect = {"description": "A redirect: to the sign-on, or to the app's redirect URI with ?code="}
+    errors = {status: _json(_ref("Error"), "Refused") for status in ERROR_STATUSES}
+    start = {
+        "summary": "Start an app's sign-on in the system browser",
+        "operationId": "app_browser_sign_on",
+        "tags": [APP],
+        "parameters": [
+            {"name": "alias", "in": "path", "required": True, "schema": STRING},
+            _query("redirect_uri", "One of APP_REDIRECT_URIS."),
+            _query("code_challenge", "BASE64URL(SHA256(code_verifier)), 43 characters."),
+            _query("code_challenge_method", "S256 (the default).", required=False),
+        ],
+        "responses": {"302": redirect, **errors},
+    }
+    send_code = {
+        "summary": "Send the signed-on browser's one-time code to the app",
+        "operationId": "app_handoff_code",
+        "tags": [APP],
+        "parameters": [_query("ticket", "Set by the sign-on's start: not for the app to make.")],
+        "responses": {"302": redirect, **errors},
+    }
+    redeem = _operation("Redeem the code", APP, {"200": _json(_ref("Session"), "Signed on")}, "Handoff")
+    redeem["security"] = [{}]
+    return {
+        f"{prefix}{APP}/browser/{{alias}}/": {"get": start},
+        f"{prefix}{APP}/handoff/": {"get": send_code, "post": redeem},
+    }
 
 
 def document(prefix: str) -> dict[str, Any]:
@@ -166,6 +204,7 @@ def document(prefix: str) -> dict[str, Any]:
             "get": _operation("Read the session", client, {"200": _json(_ref("Session"), "Who is signed on")}, None),
             "delete": _operation("Log out", client, {"200": _json(_ref("Session"), "Logged out")}, None),
         }
+    paths.update(_handoff_paths(prefix))
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",

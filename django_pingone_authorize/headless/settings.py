@@ -1,7 +1,8 @@
 """``PINGONE_AUTHORIZE_HEADLESS``: whether the headless API is on, for which clients and aliases.
 
-``PINGONE_AUTHORIZE_HEADLESS = {"CLIENTS": ["browser", "app"], "ALIASES": ["default"]}``. Absent (or None): the
-API is off and each of its URLs answers 404. ``CLIENTS`` defaults to both kinds, ``ALIASES`` to every alias.
+``PINGONE_AUTHORIZE_HEADLESS = {"CLIENTS": ["browser", "app"], "ALIASES": ["default"], "APP_REDIRECT_URIS":
+["com.example.app:/pingone"]}``. Absent (or None): the API is off and each of its URLs answers 404. ``CLIENTS``
+defaults to both kinds, ``ALIASES`` to every alias, ``APP_REDIRECT_URIS`` to none (``handoff.py``).
 An unknown key or value is ``ImproperlyConfigured``, naming it. Read once, again after ``setting_changed``.
 """
 
@@ -20,15 +21,17 @@ SETTING = "PINGONE_AUTHORIZE_HEADLESS"
 BROWSER = "browser"
 APP = "app"
 CLIENT_KINDS = (BROWSER, APP)
-KEYS = ("CLIENTS", "ALIASES")
+KEYS = ("CLIENTS", "ALIASES", "APP_REDIRECT_URIS")
 
 
 @dataclass(frozen=True)
 class HeadlessSettings:
-    """``clients``: the kinds of client served; ``aliases``: the aliases a sign-on may start for (() = all)."""
+    """``clients``: the kinds of client served; ``aliases``: the aliases a sign-on may start for (() = all);
+    ``app_redirect_uris``: where a native app takes back a sign-on made in the system browser (``handoff.py``)."""
 
     clients: tuple[str, ...] = CLIENT_KINDS
     aliases: tuple[str, ...] = ()
+    app_redirect_uris: tuple[str, ...] = ()
 
     def serves(self, client: str) -> bool:
         return client in self.clients
@@ -64,7 +67,15 @@ def headless_settings() -> HeadlessSettings | None:
         strange = [client for client in clients if client not in CLIENT_KINDS]
         if strange:
             raise ImproperlyConfigured(f"{SETTING}['CLIENTS'] has {strange[0]!r}: use 'browser' and/or 'app'.")
-        _read.append(HeadlessSettings(clients=clients, aliases=_strings(given, "ALIASES", ())))
+        redirect_uris = _strings(given, "APP_REDIRECT_URIS", ())
+        schemeless = [uri for uri in redirect_uris if ":" not in uri or uri.split(":", 1)[0].lower() in ("http", "")]
+        if schemeless:
+            raise ImproperlyConfigured(
+                f"{SETTING}['APP_REDIRECT_URIS'] has {schemeless[0]!r}: use an https link or the app's own scheme."
+            )
+        _read.append(
+            HeadlessSettings(clients=clients, aliases=_strings(given, "ALIASES", ()), app_redirect_uris=redirect_uris)
+        )
     return _read[0]
 
 

@@ -23,6 +23,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_str
 
 from django_pingone_authorize.conf import AliasConfig
+from django_pingone_authorize.headless.settings import BROWSER
 from django_pingone_authorize.provider.flows_api import Flow
 from django_pingone_authorize.sign_on.embedded import carried_requirement
 from django_pingone_authorize.sign_on.flow_steps import (
@@ -88,12 +89,15 @@ def redirect_sign_on_url(config: AliasConfig, entry: PendingSignOn) -> str:
     return reverse("pingone:login", args=[config.alias]) + "?" + urlencode(query)
 
 
-def describe(config: AliasConfig, entry: PendingSignOn, step_token: str) -> dict[str, Any]:
-    """The step as the API answers it (see the module docstring for what it never holds)."""
+def describe(config: AliasConfig, entry: PendingSignOn, step_token: str, client: str = BROWSER) -> dict[str, Any]:
+    """The step as the API answers it (see the module docstring for what it never holds). An external provider's
+    URL is, for a browser client, the redirect sign-on; for an app client, its start in the system browser
+    (``handoff.py``: the app adds its ``redirect_uri`` and ``code_challenge``)."""
     flow = entry.flow
     assert flow is not None
     actions = offered(flow)
     redirect_url = redirect_sign_on_url(config, entry)
+    provider_url = redirect_url if client == BROWSER else reverse("pingone:headless-app-browser", args=[config.alias])
     body: dict[str, Any] = {
         "status": flow.status,
         "supported": supported(flow),
@@ -115,7 +119,7 @@ def describe(config: AliasConfig, entry: PendingSignOn, step_token: str) -> dict
             }
             for device in flow.devices
         ],
-        "providers": [{"id": provider.id, "name": provider.name, "url": redirect_url} for provider in flow.providers],
+        "providers": [{"id": provider.id, "name": provider.name, "url": provider_url} for provider in flow.providers],
         "message": force_str(entry.message),
         "redirect_sign_on_url": redirect_url,
     }

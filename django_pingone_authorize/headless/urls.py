@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from django_pingone_authorize.decorators import login_not_required
 from django_pingone_authorize.headless import clients
+from django_pingone_authorize.headless.handoff import AppBrowserSignOnView, HandoffView
 from django_pingone_authorize.headless.schema import openapi_view
 from django_pingone_authorize.headless.settings import APP, BROWSER
 from django_pingone_authorize.headless.views import PollView, SessionView, SignOnView, StepView
@@ -46,4 +47,7 @@ urlpatterns: list[URLPattern] = [
         for client in (BROWSER, APP)
         for route, view, name in ENDPOINTS
     ),
+    # A native app through an external identity provider: the system browser, then the app's redirect.
+    path("headless/app/browser/<slug:alias>/", _endpoint(AppBrowserSignOnView, APP), name="headless-app-browser"),
+    path("headless/app/handoff/", _endpoint(HandoffView, APP), name="headless-app-handoff"),
 ]

@@ -165,7 +165,7 @@ class SignOnFlowView(HeadlessView):
             raise no_sign_on() from None
 
     def step(self, request: HttpRequest, config: AliasConfig, entry: PendingSignOn, token: str) -> JsonResponse:
-        return self.answer(request, steps.describe(config, entry, token))
+        return self.answer(request, steps.describe(config, entry, token, self.client))
 
     @sensitive_variables()  # PingOne's cookie, the password or code on the way
     def after(
@@ -191,7 +191,7 @@ class SignOnFlowView(HeadlessView):
             entry.message = str(LOOKUP_REFUSED) if looked_up else step.refused
             entry.typed_username = typed_username[:200] or entry.typed_username  # never the password
             pending.update(request.session, entry)
-            described = steps.describe(config, entry, token)
+            described = steps.describe(config, entry, token, self.client)
             status = 401 if step.status_code == 401 else 400
             return clients.error_response(status, "step_refused", entry.message, step=described)
         entry.flow, entry.message = step.flow, ""

@@ -7,6 +7,7 @@ ever in an answer."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,13 @@ class Answer:
 
 
 def _schema_of(document: dict[str, Any], path: str, method: str, status: int) -> dict[str, Any]:
-    operation = document["paths"][path][method.lower()]
+    templates = [
+        template
+        for template in document["paths"]
+        if re.fullmatch(re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(template)), path)
+    ]
+    assert len(templates) == 1, (path, templates)
+    operation = document["paths"][templates[0]][method.lower()]
     response = operation["responses"][str(status)]
     schema: dict[str, Any] = response["content"]["application/json"]["schema"]
     return schema
