@@ -26,8 +26,9 @@ def check_headless_settings(*, app_configs: Sequence[AppConfig] | None = None, *
         return [
             Error(
                 str(error),
-                hint=f'Write {SETTING} = {{"CLIENTS": ["browser", "app"], "ALIASES": ["default"]}} (both keys '
-                "optional), or leave it out to keep the headless API off.",
+                hint=f'Write {SETTING} = {{"CLIENTS": ["browser", "app"], "ALIASES": ["default"], '
+                '"APP_REDIRECT_URIS": ["com.example.app:/pingone"]}} (every key optional), or leave it out to keep '
+                "the headless API off.",
                 id="pingone.E140",
             )
         ]
