@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 from django.contrib.auth import get_user, logout
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
@@ -57,6 +57,9 @@ logger = logging.getLogger("django_pingone_authorize")
 
 MAX_BODY = 16 * 1024
 MAX_MOBILE_PAYLOAD = 8192
+# A refused ``user.lookup`` (the username alone): one message whatever PingOne's reason, so that the answer does not
+# tell whether the user exists.
+LOOKUP_REFUSED = _("We could not continue with that username. Please check it and try again.")
 # The statuses an error may answer with; any other status of a SignOnError is mapped onto these.
 STATUSES = frozenset({400, 401, 403, 404, 409, 429, 502, 503})
 
@@ -124,10 +127,14 @@ class HeadlessView(View):
         return False
 
     def body(self, request: HttpRequest) -> dict[str, Any]:
-        if len(request.body) > MAX_BODY:
+        try:
+            raw = request.body
+        except RequestDataTooBig:
+            raw = b"x" * (MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
             raise Refusal(400, "bad_request", _("The request is too large."))
         try:
-            data = json.loads(request.body or b"{}")
+            data = json.loads(raw or b"{}")
         except (ValueError, UnicodeDecodeError):
             raise Refusal(400, "bad_request", _("The request is not JSON.")) from None
         if not isinstance(data, dict):
@@ -226,9 +233,6 @@ class SignOnFlowView(HeadlessView):
             raise SignOnError("flow_failed", _("The sign-on could not be completed. Please sign on again."))
         except SignOnError as error:
             return self.failure(request, error, config.alias)
-
-
-LOOKUP_REFUSED = _("We could not continue with that username. Please check it and try again.")
 
 
 def user_of(user: Any) -> dict[str, Any]:
