@@ -103,8 +103,11 @@ class HeadlessView(View):
             session = self.app_session(request)
             with clients.serving_app(request, session):
                 response = super().dispatch(request, *args, **kwargs)
-                if self.new_token and isinstance(response, JsonResponse) and request.session.session_key:
-                    response[clients.TOKEN_HEADER] = clients.app_token(request.session)
+                # A new or rotated token (a new session, a sign-on's login()) in the header too; none after logout.
+                if isinstance(response, JsonResponse) and request.session.session_key:
+                    token = clients.app_token(request.session)
+                    if token != request.headers.get(clients.TOKEN_HEADER):
+                        response[clients.TOKEN_HEADER] = token
                 return response
         except Refusal as refusal:
             response = clients.error_response(refusal.status, refusal.code, refusal.message, **refusal.extra)

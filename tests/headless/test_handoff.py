@@ -16,7 +16,7 @@ from django.test import Client
 
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.driver import sign_on
-from tests.headless.conftest import HeadlessClient
+from tests.headless.conftest import HeadlessClient, Seen, validated
 
 pytestmark = pytest.mark.django_db
 
@@ -90,20 +90,23 @@ def test_a_wrong_verifier_spends_the_code(app: HeadlessClient, standin: PingOneS
         {"code_challenge": "a" * 43},
     ],
 )
-def test_the_start_refuses_what_is_not_the_apps(query: dict[str, str], seen: Any) -> None:
+def test_the_start_refuses_what_is_not_the_apps(query: dict[str, str], seen: Seen) -> None:
     response = Client().get("/pingone/headless/app/browser/default/?" + urlencode(query))
-    assert response.status_code == 400 and response.json()["error"] in ("bad_redirect_uri", "bad_code_challenge")
+    body = validated(seen, "GET", "/pingone/headless/app/browser/default/", response)
+    assert response.status_code == 400 and body["error"] in ("bad_redirect_uri", "bad_code_challenge")
 
 
-def test_the_handoff_needs_a_signed_on_browser_and_a_ticket_of_ours(seen: Any) -> None:
+def test_the_handoff_needs_a_signed_on_browser_and_a_ticket_of_ours(seen: Seen) -> None:
     started = Client().get(
         "/pingone/headless/app/browser/default/?" + urlencode({"redirect_uri": APP_URI, "code_challenge": "a" * 43})
     )
     handoff = parse_qs(urlsplit(started["Location"]).query)["next"][0]
     anonymous = Client().get(handoff)
-    assert anonymous.status_code == 401 and anonymous.json()["error"] == "not_signed_on"
+    assert anonymous.status_code == 401
+    assert validated(seen, "GET", "/pingone/headless/app/handoff/", anonymous)["error"] == "not_signed_on"
     forged = Client().get("/pingone/headless/app/handoff/?ticket=eyJ4Ijoi.forged")
-    assert forged.status_code == 400 and forged.json()["error"] == "bad_ticket"
+    assert forged.status_code == 400
+    assert validated(seen, "GET", "/pingone/headless/app/handoff/", forged)["error"] == "bad_ticket"
     assert (
         Client()
         .get("/pingone/headless/app/browser/nope/?" + urlencode({"redirect_uri": APP_URI, "code_challenge": "a" * 43}))
@@ -112,9 +115,10 @@ def test_the_handoff_needs_a_signed_on_browser_and_a_ticket_of_ours(seen: Any) -
     )
 
 
-def test_no_redirect_uri_registered_no_handoff(settings: Any, seen: Any) -> None:
+def test_no_redirect_uri_registered_no_handoff(settings: Any, seen: Seen) -> None:
     settings.PINGONE_AUTHORIZE_HEADLESS = {}
     response = Client().get(
         "/pingone/headless/app/browser/default/?" + urlencode({"redirect_uri": APP_URI, "code_challenge": "a" * 43})
     )
-    assert response.status_code == 400 and response.json()["error"] == "bad_redirect_uri"
+    assert response.status_code == 400
+    assert validated(seen, "GET", "/pingone/headless/app/browser/default/", response)["error"] == "bad_redirect_uri"

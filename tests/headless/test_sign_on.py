@@ -186,6 +186,8 @@ def test_app_client_signs_on_with_a_mobile_payload_and_a_rotating_token(
     code = app.answer(devices, "device.select", device=mia_devices["EMAIL"])
     done = app.answer(code, "otp.check", otp=CODE)
     assert done.body["status"] == "COMPLETED" and done.body["session_token"] != started_with  # rotated
+    assert done.headers["X-Session-Token"] == done.body["session_token"]
+    assert "X-Session-Token" not in code.headers  # unchanged between steps
     assert app.session().body["user"]["username"] == "mia"
     old = app.call("GET", "session/", headers={"X-Session-Token": started_with})
     assert old.status == 401 and old.body["error"] == "invalid_token"  # the token before sign-on is gone
