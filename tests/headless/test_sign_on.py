@@ -216,3 +216,19 @@ def test_per_request_parameters_follow_the_aliass_rules(app: HeadlessClient, set
     assert app.start(max_age=60).status == 200  # may tighten
     assert app.start(prompt="nonsense").status == 400
     assert app.start(login_hint_token="not-a-jwt").status == 200  # not allowed by the alias: ignored, as on the pages
+
+
+def test_a_step_up_from_the_site_is_carried_and_one_for_another_alias_refused(
+    app: HeadlessClient, standin: PingOneStandIn
+) -> None:
+    from django_pingone_authorize.oidc.authorize import SignOnRequirement
+    from django_pingone_authorize.sign_on.requirements import make_step_up
+
+    other = app.start(step_up=make_step_up("other", SignOnRequirement(prompt_login=True)))
+    assert other.status == 400 and other.body["error"] == "bad_step_up"
+    fresh = app.start(step_up=make_step_up("default", SignOnRequirement(max_age=60, prompt_login=True)))
+    assert fresh.status == 200
+    # What the sign-on asked travels with its redirect fallback too (signed), as on the pages.
+    assert "step_up=" in fresh.body["redirect_sign_on_url"]
+    done = app.answer(fresh, "usernamePassword.check", username="ida", password="ida-pw-123")
+    assert done.body["status"] == "COMPLETED"  # the ID token's auth_time checked against prompt=login, max_age
