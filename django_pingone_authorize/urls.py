@@ -6,6 +6,7 @@ PingOne itself, so each is ``login_not_required``: the app works under Django's 
 from django.urls import path
 
 from django_pingone_authorize.decorators import login_not_required
+from django_pingone_authorize.headless import urls as headless_urls
 from django_pingone_authorize.views import CallbackView, LoginView, LogoutView
 from django_pingone_authorize.views.approval import ApprovalView
 from django_pingone_authorize.views.assets import autosubmit_js, passkey_js
@@ -28,4 +29,6 @@ urlpatterns = [
     path("session-ended/", login_not_required(SessionEndedView.as_view()), name="session_ended"),
     path("autosubmit.js", login_not_required(autosubmit_js), name="autosubmit_js"),
     path("passkey.js", login_not_required(passkey_js), name="passkey_js"),
+    # The headless sign-on API (404 unless PINGONE_AUTHORIZE_HEADLESS is set): headless/urls.py.
+    *headless_urls.urlpatterns,
 ]

@@ -35,7 +35,19 @@ PACKAGE = "django_pingone_authorize"
 ROOT = Path(__file__).resolve().parents[1] / PACKAGE
 
 # ``checks`` reads the whole site (its URLconf, admin and approval views), as ``manage.py check`` does: the front.
-FRONT = ("views", "urls", "decorators", "middleware", "mixins", "templatetags", "admin", "management", "apps", "checks")
+FRONT = (
+    "views",
+    "headless",
+    "urls",
+    "decorators",
+    "middleware",
+    "mixins",
+    "templatetags",
+    "admin",
+    "management",
+    "apps",
+    "checks",
+)
 BASE = ("conf", "errors", "layout", "options", "models", "signals", "pages", "redirects", "backends")
 RANKS: dict[str, int] = {
     "__init__": 7,

@@ -65,6 +65,8 @@ def code_challenge(verifier: str) -> str:
 # The authorize parameters that say how strong and how fresh the authentication must be. The alias fixes
 # them, a request may tighten them (never loosen), a step-up (the site's own code) may ask for more.
 REQUIREMENT_PARAMS = ("prompt", "max_age", "acr_values")
+# Parameters sent top-level even when a request object (or PAR) carries the rest too.
+TOP_LEVEL_TOO = ("mobilePayload",)
 
 
 @dataclass(frozen=True)
@@ -289,4 +291,9 @@ def build(
         }
     if config.USE_PAR:
         params = {"client_id": config.CLIENT_ID, "request_uri": push(config, metadata, params)}
+    # A native app's ``mobilePayload`` (PingOne's MFA SDK: the app itself as the user's device) goes top-level
+    # as well: where PingOne reads it beside a request object is not documented (PINGONE.md).
+    for name in TOP_LEVEL_TOO:
+        if name in extra and name not in params:
+            params[name] = extra[name]
     return AuthorizeRequest(metadata.authorization_endpoint, params)

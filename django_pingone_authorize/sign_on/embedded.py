@@ -28,6 +28,25 @@ def signon_url(state: str) -> str:
 
 
 @sensitive_variables("sign_on", "params")  # the PKCE verifier, the request object
+def begin_flow(
+    request: HttpRequest,
+    config: AliasConfig,
+    metadata: ProviderMetadata,
+    sign_on: PendingSignOn,
+    extra: dict[str, str],
+    *,
+    message: str = "",
+) -> None:
+    """Ask PingOne for a pi.flow flow and remember it with the pending sign-on (``SignOnError`` when it cannot).
+    ``extra`` holds the authorize request's per-request parameters (``login_hint``...)."""
+    # PingOne sees this server's address: the end user's goes in the signed request object, if any.
+    remote_ip = client_ip(request, config.TRUSTED_PROXIES)
+    params = authorize.build(config, metadata, sign_on, extra, remote_ip=remote_ip).params
+    sign_on.flow, sign_on.flow_cookies = flows_api.start(config, metadata, params)
+    sign_on.message, sign_on.typed_username = message, ""
+    pending.add(request.session, sign_on, ttl=config.PENDING_TTL, cap=config.PENDING_MAX)
+
+
 def start_embedded_sign_on(
     request: HttpRequest,
     config: AliasConfig,
@@ -37,17 +56,11 @@ def start_embedded_sign_on(
     *,
     message: str = "",
 ) -> HttpResponse:
-    """Ask PingOne for a pi.flow flow, remember it with the pending sign-on, show its first step.
-    ``extra`` holds the authorize request's per-request parameters (``login_hint``...)."""
+    """Ask PingOne for a pi.flow flow, remember it with the pending sign-on, show its first step."""
     try:
-        # PingOne sees this server's address: the end user's goes in the signed request object, if any.
-        remote_ip = client_ip(request, config.TRUSTED_PROXIES)
-        params = authorize.build(config, metadata, sign_on, extra, remote_ip=remote_ip).params
-        sign_on.flow, sign_on.flow_cookies = flows_api.start(config, metadata, params)
+        begin_flow(request, config, metadata, sign_on, extra, message=message)
     except SignOnError as error:
         return failure_response(request, error, config.alias, back_url=sign_on.next_url)
-    sign_on.message, sign_on.typed_username = message, ""
-    pending.add(request.session, sign_on, ttl=config.PENDING_TTL, cap=config.PENDING_MAX)
     return HttpResponseRedirect(signon_url(sign_on.state))
 
 

@@ -220,6 +220,8 @@ class AuthorizationRequest:
     login_hint_user: str | None = None
     template: str | None = None
     remote_ip: str | None = None
+    # ``mobilePayload`` as received: ("query" | "request", value) for each place it came in.
+    mobile_payloads: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass

@@ -29,7 +29,8 @@ from django_pingone_authorize.approval.request import approval_url
 from django_pingone_authorize.conf import AliasConfig, get_alias
 from django_pingone_authorize.errors import SignOnError
 from django_pingone_authorize.provider.flows_api import Flow
-from django_pingone_authorize.views.flow_pages import PUSH_TIMED_OUT, SENSITIVE_FIELDS, FlowPagesView, log_no_page
+from django_pingone_authorize.sign_on.flow_steps import PUSH_TIMED_OUT, SENSITIVE_FIELDS
+from django_pingone_authorize.views.flow_pages import FlowPagesView, log_no_page
 
 logger = logging.getLogger("django_pingone_authorize")
 

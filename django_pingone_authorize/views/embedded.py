@@ -53,9 +53,10 @@ from django_pingone_authorize.oidc.authorization_response import check_error
 from django_pingone_authorize.pages import protect_page
 from django_pingone_authorize.sign_on import pending
 from django_pingone_authorize.sign_on.embedded import carried_requirement, restart, signon_url
+from django_pingone_authorize.sign_on.flow_steps import SENSITIVE_FIELDS
 from django_pingone_authorize.sign_on.pending import PendingSignOn
 from django_pingone_authorize.sign_on.redeem import resumed
-from django_pingone_authorize.views.flow_pages import SENSITIVE_FIELDS, STEP_PAGES, FlowPage, log_no_page
+from django_pingone_authorize.views.flow_pages import STEP_PAGES, FlowPage, log_no_page
 from django_pingone_authorize.views.self_service import PAGES as SELF_SERVICE_PAGES
 from django_pingone_authorize.views.self_service import SIGN_ON_ACTIONS, SelfServicePagesView, self_service_links
 from django_pingone_authorize.views.sign_on_steps import SignOnStepsMixin

@@ -20,10 +20,8 @@ PingOne's flow id and cookies never reach the browser; passwords and codes are n
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import time
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -35,45 +33,27 @@ from django.views.decorators.debug import sensitive_variables
 from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import SignOnError
 from django_pingone_authorize.pages import failure_response, protect_page
-from django_pingone_authorize.provider import flows_api, passkeys, shared_cache
+from django_pingone_authorize.provider import flows_api, passkeys
 from django_pingone_authorize.provider.flows_api import Flow, StepAnswer
+from django_pingone_authorize.sign_on.flow_steps import (
+    ACTION_FIELDS,
+    ASSERTION_CHECK,
+    COMPLETED,
+    DEVICE_SELECT,
+    FAILED,
+    PUSH,
+    PUSH_TIMED_OUT,
+    may_look,
+    step_body,
+)
 from django_pingone_authorize.sign_on.pending_store import PendingAuthorization
 
 logger = logging.getLogger("django_pingone_authorize")
 
-COMPLETED = "COMPLETED"
-FAILED = "FAILED"
-PUSH = "PUSH_CONFIRMATION_REQUIRED"
-PUSH_TIMED_OUT = "PUSH_CONFIRMATION_TIMED_OUT"
-DEVICE_SELECT = "device.select"
-# Seconds between two showings of the push page (its meta refresh), and the least time between two looks
-# at PingOne for one flow, whatever the browser does.
+# Seconds between two showings of the push page (its meta refresh); PingOne itself is asked at most once per
+# ``POLL_INTERVAL`` per flow (``sign_on/flow_steps.py``), whatever the browser does.
 PUSH_REFRESH_SECONDS = 3
-POLL_INTERVAL = 2
-MAX_FIELD_LENGTH = 1024
-# What the forms may carry that must stay out of error reports.
-SENSITIVE_FIELDS = (
-    *("password", "current_password", "new_password", "otp", "verification_code", "recovery_code", "assertion"),
-)
-ASSERTION_CHECK = "assertion.check"
 ASSERTION_REQUIRED = "ASSERTION_REQUIRED"
-
-# Each action's body: form field -> PingOne's field (``device.select`` is built in ``step_fields``).
-ACTION_FIELDS: dict[str, dict[str, str]] = {
-    "usernamePassword.check": {"username": "username", "password": "password"},
-    "user.lookup": {"username": "username"},
-    "password.reset": {"current_password": "currentPassword", "new_password": "newPassword"},
-    "otp.check": {"otp": "otp"},
-    "user.verify": {"verification_code": "verificationCode"},
-    "user.sendVerificationCode": {},
-    DEVICE_SELECT: {"device": "device"},
-    ASSERTION_CHECK: {},  # built in ``step_fields``: the site's origin and the authenticator's answer
-    # Self-service (``views/self_service.py``): a forgotten password, a registration.
-    "password.forgot": {"username": "username"},
-    "password.recover": {"recovery_code": "recoveryCode", "new_password": "newPassword"},
-    "password.sendRecoveryCode": {},
-    "user.register": {"username": "username", "email": "email", "password": "password"},
-}
 
 
 class FlowPage(NamedTuple):
@@ -124,11 +104,6 @@ def log_no_page(status: str, what: str) -> None:
     if status not in _logged_statuses:
         _logged_statuses.add(status)
         logger.warning("PingOne flow status %s has no page here; %s", status[:64], what)
-
-
-def now() -> float:
-    """The flow pages' clock (one seam for tests)."""
-    return time.time()
 
 
 _Entry = TypeVar("_Entry", bound=PendingAuthorization)
@@ -237,25 +212,13 @@ class FlowPagesView(View, Generic[_Entry]):
         page = self.page_for(flow)
         return page is not None and action in page.actions and action in ACTION_FIELDS and flow.offers(action)
 
-    @sensitive_variables("fields", "values")
     def step_fields(self, request: HttpRequest, flow: Flow, action: str) -> dict[str, Any]:
         """The action's body from the form: each field once, filled in, not too long; a device among the flow's."""
-        fields: dict[str, Any] = {}
-        for form_name, api_name in ACTION_FIELDS[action].items():
-            values = request.POST.getlist(form_name)
-            if len(values) != 1 or not values[0] or len(values[0]) > MAX_FIELD_LENGTH:
-                raise SignOnError("flow_bad_input", _("Please fill in every field."))
-            fields[api_name] = values[0]
-        if action == DEVICE_SELECT:
-            if fields["device"] not in {device.id for device in flow.devices}:
-                logger.info("A flow page chose a device the flow does not list")
-                raise SignOnError("flow_bad_input", _("Please choose one of your devices."))
-            fields = {"device": {"id": fields["device"]}}
         if action == ASSERTION_CHECK:
             # The origin is this site's, as Django computed it for this request; never one the browser sent.
             origin = f"{request.scheme}://{request.get_host()}"
-            fields = passkeys.assertion_body(origin, request.POST.getlist("assertion"))
-        return fields
+            return passkeys.assertion_body(origin, request.POST.getlist("assertion"))
+        return step_body(flow, action, request.POST.getlist)
 
     def show(self, request: HttpRequest, config: AliasConfig, entry: _Entry, status: int = 200) -> HttpResponse:
         flow = entry.flow
@@ -288,22 +251,14 @@ class FlowPagesView(View, Generic[_Entry]):
         once per ``POLL_INTERVAL`` per flow; a look sooner shows the page as it was."""
         flow = entry.flow
         assert flow is not None
-        moment = now()
-        if moment - entry.polled_at < POLL_INTERVAL or not self._first_look(config, flow):
+        if not may_look(config, entry):
             return self.show(request, config, entry)
-        entry.polled_at = moment
         step = flows_api.poll(config, flow, entry.flow_cookies)
         if step.flow is not None and step.flow.status == PUSH:
             entry.flow, entry.flow_cookies = step.flow, step.cookies
             self.save(request, entry)
             return self.show(request, config, entry)
         return self.after(request, config, entry, step, "poll", {})
-
-    def _first_look(self, config: AliasConfig, flow: Flow) -> bool:
-        """The first look at this flow in ``POLL_INTERVAL`` across workers (an atomic cache ``add``); a cache
-        that cannot answer leaves the session's record to decide alone."""
-        key = "pingone:flow-poll:" + hashlib.sha256(flow.id.encode("ascii", "replace")).hexdigest()
-        return shared_cache.add(config.CACHE, key, True, timeout=POLL_INTERVAL) is not False
 
     @sensitive_variables()  # the password or code, PingOne's cookie
     def after(

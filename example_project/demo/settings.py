@@ -119,3 +119,6 @@ PINGONE_AUTHORIZE = {
         "LABEL": "Sign on here, username first (identifier-first policy)",
     },
 }
+
+# The headless sign-on API (JSON, for single-page and native apps): the single-page example at /spa/ uses it.
+PINGONE_AUTHORIZE_HEADLESS = {"CLIENTS": ["browser", "app"]}

@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -72,3 +73,15 @@ def transfer_done(request: HttpRequest) -> HttpResponse:
     if not approval:
         return render(request, "transfer.html", {"refused": True}, status=403)
     return render(request, "transfer.html", {"done": approval.variables, "approval": approval})
+
+
+SPA = Path(__file__).resolve().parent / "spa"
+
+
+def spa_page(request: HttpRequest) -> HttpResponse:
+    """The single-page example (``spa/index.html``): static, its script beside it; it signs on via the headless API."""
+    return HttpResponse((SPA / "index.html").read_bytes(), content_type="text/html; charset=utf-8")
+
+
+def spa_script(request: HttpRequest) -> HttpResponse:
+    return HttpResponse((SPA / "app.js").read_bytes(), content_type="text/javascript; charset=utf-8")

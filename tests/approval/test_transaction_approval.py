@@ -19,8 +19,8 @@ from django_pingone_authorize.approval import Transaction, consume_approval
 from django_pingone_authorize.approval.pending import SESSION_KEY
 from django_pingone_authorize.models import PingOneIdentity
 from django_pingone_authorize.sign_on.client_ip import client_ip
+from django_pingone_authorize.sign_on.flow_steps import POLL_INTERVAL
 from django_pingone_authorize.testing import PingOneStandIn
-from django_pingone_authorize.views.flow_pages import POLL_INTERVAL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.approval.urls")]
 

@@ -13,10 +13,10 @@ import pytest
 import requests
 from django.test import Client
 
+from django_pingone_authorize.sign_on.flow_steps import POLL_INTERVAL
 from django_pingone_authorize.testing import PingOneStandIn
 from django_pingone_authorize.testing.flows import IDENTIFIER_FIRST
 from django_pingone_authorize.views import flow_pages
-from django_pingone_authorize.views.flow_pages import POLL_INTERVAL
 from tests.doubles.hostile_provider import reason
 from tests.doubles.html_forms import parse_page
 

@@ -96,10 +96,14 @@ def validate_authorization(
     values = dict(given)
     pending: tuple[str, str] | None = None
     signed = False
+    # A native app's mobilePayload (PingOne's MFA SDK), recorded where it came: top-level, in the request object.
+    mobile_payloads = [("query", given["mobilePayload"])] if "mobilePayload" in given else []
     if "request" in values:
         try:
-            values.update(_request_object_params(env, client, values.pop("request")))
+            inside = _request_object_params(env, client, values.pop("request"))
+            values.update(inside)
             signed = True
+            mobile_payloads += [("request", inside["mobilePayload"])] if "mobilePayload" in inside else []
         except OAuthError as exc:
             pending = (exc.error, exc.description)
     if pending is None and client.request_object_required and not signed:
@@ -183,6 +187,7 @@ def validate_authorization(
         login_hint_user=login_hint_user,
         template=values.get("pi.template") if signed else None,
         remote_ip=values.get("pi.remoteIp") if signed else None,
+        mobile_payloads=tuple(mobile_payloads),
     )
 
 
@@ -235,6 +240,7 @@ def _request_object_params(env: Environment, client: Client, token: str) -> dict
 def _start_sign_on(env: Environment, request: Request, auth_request: AuthorizationRequest) -> Response:
     if auth_request.remote_ip is not None:
         env.remote_ips_seen.append(auth_request.remote_ip)
+    env.mobile_payloads_seen.extend(auth_request.mobile_payloads)
     if auth_request.login_hint_user is not None:
         return transaction_approval.start(env, request, auth_request)
     now = env.clock()

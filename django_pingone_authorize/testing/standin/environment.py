@@ -140,6 +140,8 @@ class Environment(PasskeyEnvironment, SelfServiceEnvironment):
             self.remote_ips_seen: list[str] = []
             self.reset_passkeys()  # passkeys.py: registered credentials, the flows' challenges
             self.reset_self_service()  # self_service.py: the codes sent, wrong codes counted
+            # Every ``mobilePayload`` received on /as/authorize: ("query" | "request", value).
+            self.mobile_payloads_seen: list[tuple[str, str]] = []
             # Management API (management_api.py): sessions PingOne still lists after they expired (user id ->
             # [(session id, expiresAt)]), and sessions whose deletion PingOne refuses ("the current session").
             self.expired_sessions: dict[str, list[tuple[str, str]]] = {}
