@@ -77,9 +77,13 @@ class PendingAuthorization:
     polled_at: float = field(default=0.0, metadata=LENIENT)
 
     def to_session(self) -> dict[str, Any]:
-        """Plain JSON values, for any session serializer."""
+        """Plain JSON values, for any session serializer. A field at its declared default is left out (it reads
+        back as that default): a redirect sign-on keeps none of the flow's fields."""
         stored: dict[str, Any] = {}
+        defaults = _defaults(type(self))
         for name, value in vars(self).items():
+            if name in defaults and value == defaults[name]:
+                continue
             if isinstance(value, Flow):
                 value = value.to_session()
             elif isinstance(value, tuple):
@@ -116,6 +120,23 @@ class PendingAuthorization:
 
 
 _Entry = TypeVar("_Entry", bound=PendingAuthorization)
+
+
+_DEFAULTS: dict[type[PendingAuthorization], dict[str, Any]] = {}
+
+
+def _defaults(entry_type: type[PendingAuthorization]) -> dict[str, Any]:
+    """The declared defaults of ``entry_type``'s fields: a default value, or an empty container's factory."""
+    if entry_type in _DEFAULTS:
+        return _DEFAULTS[entry_type]
+    defaults: dict[str, Any] = {}
+    for spec in dataclasses.fields(entry_type):
+        if spec.default is not dataclasses.MISSING:
+            defaults[spec.name] = spec.default
+        elif spec.default_factory in (dict, list, tuple):
+            defaults[spec.name] = spec.default_factory()
+    _DEFAULTS[entry_type] = defaults
+    return defaults
 
 
 class PendingStore(Generic[_Entry]):
@@ -178,7 +199,9 @@ class PendingStore(Generic[_Entry]):
         entries = self.entries(session)
         key = self._key(entries, state)
         found = self.entry_type.from_session(entries.pop(key)) if key is not None else None
-        if entries != raw:
+        if not entries:
+            del session[self.session_key]  # nothing under way: nothing kept
+        elif entries != raw:
             session[self.session_key] = entries
         return found
 

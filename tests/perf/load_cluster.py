@@ -216,6 +216,30 @@ def migrate(env: dict[str, str], sqlite: Path | None) -> None:
             db.execute("PRAGMA journal_mode=WAL")
 
 
+FORGET_USERS = "from django.contrib.auth import get_user_model; get_user_model()._default_manager.all().delete()"
+
+
+def forget_users(env: dict[str, str]) -> None:
+    """No user left before a variant runs: mozilla-django-oidc finds its user by email and fails when two have it
+    (ours' and its own, from an earlier variant); every client then creates its user in its warm-up alike."""
+    subprocess.run([sys.executable, "-m", "django", "shell", "-c", FORGET_USERS], env=env, check=True, cwd=ROOT)
+
+
+def site_errors(log: str) -> list[str]:
+    """The hosts' logged errors: each ``ERROR`` line, and each traceback as its last line (the exception)."""
+    errors: list[str] = []
+    in_traceback = False
+    for line in log.splitlines():
+        if line.startswith("Traceback"):
+            in_traceback = True
+        elif in_traceback and line and not line.startswith((" ", "\t")):
+            errors.append(f"traceback: {line[:300]}")
+            in_traceback = False
+        elif "ERROR" in line and not in_traceback:
+            errors.append(line[:300])
+    return errors
+
+
 # -- one sign-on ---------------------------------------------------------------------------------------------
 
 
@@ -579,6 +603,8 @@ def run(args: argparse.Namespace) -> int:
                         continue
                     provider = provider_for(args.provider)
                     env = site_env(args, site, provider, proxy, parts)
+                    if site == "peers":
+                        forget_users(env)
                     hosts.start(env, variant.server, args.workers, args.worker_threads)
                     if nginx:
                         nginx.access_log.unlink(missing_ok=True)
@@ -674,9 +700,7 @@ def run(args: argparse.Namespace) -> int:
                 parts["redis"].stop()
             if "postgres" in parts:
                 parts["postgres"].stop()
-            summary["site_log_tail"] = [
-                line for line in hosts.log_text().splitlines() if "Traceback" in line or "ERROR" in line
-            ][:10]
+            summary["site_log_tail"] = site_errors(hosts.log_text())[:10]
 
     print_report(args, summary)
     if args.json:

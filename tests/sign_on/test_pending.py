@@ -55,6 +55,18 @@ def test_round_trip_through_a_json_session() -> None:
     assert found.acr_values == ("Multi_Factor",)
 
 
+def test_a_field_at_its_default_is_not_stored_and_reads_back() -> None:
+    session = SessionStore()
+    redirect_sign_on = PendingSignOn(
+        state="r" * 43, nonce="n", code_verifier="v" * 43, alias="default", redirect_uri="https://site.example/cb/"
+    )
+    pending.add(session, redirect_sign_on, ttl=600, cap=5)
+    stored = json.loads(json.dumps(session[pending.SESSION_KEY]))["r" * 43]
+    assert set(stored) == {"state", "nonce", "code_verifier", "alias", "redirect_uri", "created", "expires"}
+    session[pending.SESSION_KEY] = {"r" * 43: stored}
+    assert pending.get(session, "r" * 43) == redirect_sign_on
+
+
 def test_repr_hides_the_verifier_and_the_flow_cookie() -> None:
     text = repr(embedded_sign_on())
     assert "v" * 43 not in text and "cookie-value" not in text
