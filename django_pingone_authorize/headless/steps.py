@@ -28,34 +28,21 @@ from django_pingone_authorize.provider.flows_api import Flow
 from django_pingone_authorize.sign_on.embedded import carried_requirement
 from django_pingone_authorize.sign_on.flow_steps import (
     ACTION_FIELDS,
-    DEVICE_SELECT,
+    ASSERTION_REQUIRED,
+    MFA_STEPS,
     POLL_INTERVAL,
     PUSH,
-    PUSH_TIMED_OUT,
     SENSITIVE_FIELDS,
+    SIGN_ON_STEPS,
 )
 from django_pingone_authorize.sign_on.pending import PendingSignOn
 
-SIGN_ON = ("usernamePassword.check", "user.lookup")
-CHANGE_PASSWORD = ("password.reset",)
-VERIFICATION_CODE = ("user.verify", "user.sendVerificationCode")
-EXTERNAL = "EXTERNAL_AUTHENTICATION_REQUIRED"
+# The pages' steps (``sign_on/flow_steps.py``) but a passkey's, which needs the browser's WebAuthn on the page.
 STEP_ACTIONS: dict[str, tuple[str, ...]] = {
-    "USERNAME_PASSWORD_REQUIRED": SIGN_ON,
-    "SIGN_ON_REQUIRED": SIGN_ON,
-    "PASSWORD_REQUIRED": SIGN_ON,
-    "MUST_CHANGE_PASSWORD": CHANGE_PASSWORD,
-    "PASSWORD_EXPIRED": CHANGE_PASSWORD,
-    "VERIFICATION_CODE_REQUIRED": VERIFICATION_CODE,
-    "VERIFICATION_REQUIRED": VERIFICATION_CODE,
-    EXTERNAL: (),
-    "DEVICE_SELECTION_REQUIRED": (DEVICE_SELECT,),
-    "OTP_REQUIRED": ("otp.check", DEVICE_SELECT),
-    PUSH: (DEVICE_SELECT,),
-    PUSH_TIMED_OUT: (DEVICE_SELECT,),
+    status: step.actions for status, step in {**SIGN_ON_STEPS, **MFA_STEPS}.items() if status != ASSERTION_REQUIRED
 }
 # Shown with no action on offer: a push is waited for (poll), an external provider starts a redirect sign-on.
-ALWAYS = frozenset({PUSH, PUSH_TIMED_OUT, EXTERNAL})
+ALWAYS = frozenset(status for status, step in {**SIGN_ON_STEPS, **MFA_STEPS}.items() if step.always)
 
 # The client's one headless sign-on under way: the pending sign-on's state (its key in the pending store, never
 # sent), the step token and the kind of client that started it.

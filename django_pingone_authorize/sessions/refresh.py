@@ -257,16 +257,16 @@ def _adopt(
     return (shared if _good_enough(shared, current, min_ttl) else None), shared
 
 
-def _lock_key(current: TokenSet) -> str:
-    return f"{token_store.cache_key(current.set_id)}:refreshing"
+def _refresh_lock(config: AliasConfig, current: TokenSet) -> tuple[str, str, float]:
+    """The refresh lock's cache key for ``current``, this worker's mark in it, and when waiting for it ends."""
+    key = f"{token_store.cache_key(current.set_id)}:refreshing"
+    return key, secrets.token_hex(8), time.monotonic() + config.TIMEOUT + LOCK_MARGIN
 
 
 def _refresh_across_workers(
     request: HttpRequest, config: AliasConfig, current: TokenSet, min_ttl: float | None
 ) -> TokenSet:
-    lock_key = _lock_key(current)
-    owner = secrets.token_hex(8)
-    deadline = time.monotonic() + config.TIMEOUT + LOCK_MARGIN
+    lock_key, owner, deadline = _refresh_lock(config, current)
     while True:
         claimed = shared_cache.add(config.CACHE, lock_key, owner, config.TIMEOUT + LOCK_MARGIN)
         if claimed is not False:  # True, or None: the cache cannot be asked (each process then refreshes alone)
@@ -300,9 +300,7 @@ async def _arefresh_across_workers(
     request: HttpRequest, config: AliasConfig, current: TokenSet, min_ttl: float | None
 ) -> TokenSet:
     """``_refresh_across_workers`` with Django's async cache API and ``asyncio.sleep``."""
-    lock_key = _lock_key(current)
-    owner = secrets.token_hex(8)
-    deadline = time.monotonic() + config.TIMEOUT + LOCK_MARGIN
+    lock_key, owner, deadline = _refresh_lock(config, current)
     while True:
         claimed = await shared_cache.aadd(config.CACHE, lock_key, owner, config.TIMEOUT + LOCK_MARGIN)
         if claimed is not False:

@@ -7,14 +7,12 @@ redirect sign-on in the flow's place (the hosted page, an external identity prov
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
 from django_pingone_authorize.conf import AliasConfig
-from django_pingone_authorize.errors import SignOnError
 from django_pingone_authorize.oidc import authorize
-from django_pingone_authorize.pages import failure_response
 from django_pingone_authorize.provider import flows_api
 from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
 from django_pingone_authorize.sign_on import pending
@@ -47,25 +45,9 @@ def begin_flow(
     pending.add(request.session, sign_on, ttl=config.PENDING_TTL, cap=config.PENDING_MAX)
 
 
-def start_embedded_sign_on(
-    request: HttpRequest,
-    config: AliasConfig,
-    metadata: ProviderMetadata,
-    sign_on: PendingSignOn,
-    extra: dict[str, str],
-    *,
-    message: str = "",
-) -> HttpResponse:
-    """Ask PingOne for a pi.flow flow, remember it with the pending sign-on, show its first step."""
-    try:
-        begin_flow(request, config, metadata, sign_on, extra, message=message)
-    except SignOnError as error:
-        return failure_response(request, error, config.alias, back_url=sign_on.next_url)
-    return HttpResponseRedirect(signon_url(sign_on.state))
-
-
-def restart(request: HttpRequest, config: AliasConfig, old: PendingSignOn, message: str) -> HttpResponse:
-    """A flow PingOne no longer knows (expired after 15 minutes): start a new one for the same alias."""
+def restart(request: HttpRequest, config: AliasConfig, old: PendingSignOn, message: str) -> PendingSignOn:
+    """A flow PingOne no longer knows (expired after 15 minutes): a new pending sign-on for the same alias, its
+    flow begun (``SignOnError`` when it cannot be)."""
     pending.pop(request.session, old.state)
     metadata = get_metadata(config)
     sign_on = pending.new_pending(
@@ -76,7 +58,8 @@ def restart(request: HttpRequest, config: AliasConfig, old: PendingSignOn, messa
         acr_values=old.acr_values,
         prompt=old.prompt,
     )
-    return start_embedded_sign_on(request, config, metadata, sign_on, {}, message=message)
+    begin_flow(request, config, metadata, sign_on, {}, message=message)
+    return sign_on
 
 
 def carried_requirement(config: AliasConfig, sign_on: PendingSignOn) -> str:

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
@@ -56,6 +56,47 @@ ACTION_FIELDS: dict[str, dict[str, str]] = {
     "password.recover": {"recovery_code": "recoveryCode", "new_password": "newPassword"},
     "password.sendRecoveryCode": {},
     "user.register": {"username": "username", "email": "email", "password": "password"},
+}
+
+
+class Step(NamedTuple):
+    """The page a status is shown on and the actions it can answer with (each only when the flow offers it).
+    ``always``: shown even when none of them is on offer (a push wait, the external identity provider page)."""
+
+    template: str
+    actions: tuple[str, ...]
+    always: bool = False
+
+
+# The one step table: each status a sign-on or an approval is answered in, for the HTML pages
+# (``views/flow_pages.py``, ``views/embedded.py``, which add the self-service actions) and the headless API
+# (``headless/steps.py``, which answers all of them but a passkey).
+ASSERTION_REQUIRED = "ASSERTION_REQUIRED"
+EXTERNAL = "EXTERNAL_AUTHENTICATION_REQUIRED"
+_PAGES = "django_pingone_authorize/"
+SIGN_ON_STEP = Step(_PAGES + "embedded/username_password.html", ("usernamePassword.check", "user.lookup"))
+CHANGE_PASSWORD_STEP = Step(_PAGES + "embedded/change_password.html", ("password.reset",))
+VERIFICATION_CODE_STEP = Step(_PAGES + "embedded/verification_code.html", ("user.verify", "user.sendVerificationCode"))
+# A sign-on's own statuses.
+SIGN_ON_STEPS = {
+    "USERNAME_PASSWORD_REQUIRED": SIGN_ON_STEP,
+    "SIGN_ON_REQUIRED": SIGN_ON_STEP,
+    "PASSWORD_REQUIRED": SIGN_ON_STEP,
+    "MUST_CHANGE_PASSWORD": CHANGE_PASSWORD_STEP,
+    "PASSWORD_EXPIRED": CHANGE_PASSWORD_STEP,
+    "VERIFICATION_CODE_REQUIRED": VERIFICATION_CODE_STEP,
+    "VERIFICATION_REQUIRED": VERIFICATION_CODE_STEP,  # named so on PingOne's "Verify User" page
+    # Never continued in a server-held flow (``views/embedded.py``): a redirect sign-on is offered instead.
+    EXTERNAL: Step(_PAGES + "embedded/external.html", (), always=True),
+}
+# The steps a sign-on (MFA) and a transaction approval both show.
+MFA_STEPS = {
+    "DEVICE_SELECTION_REQUIRED": Step(_PAGES + "flow/device_selection.html", (DEVICE_SELECT,)),
+    "OTP_REQUIRED": Step(_PAGES + "flow/one_time_code.html", ("otp.check", DEVICE_SELECT)),
+    PUSH: Step(_PAGES + "flow/push.html", (DEVICE_SELECT,), always=True),
+    PUSH_TIMED_OUT: Step(_PAGES + "flow/timed_out.html", (DEVICE_SELECT,), always=True),
+    # A passkey (FIDO2): ``passkey.js`` runs WebAuthn and posts the answer; the other ways stay on the page.
+    ASSERTION_REQUIRED: Step(_PAGES + "flow/passkey.html", (ASSERTION_CHECK, DEVICE_SELECT)),
 }
 
 

@@ -7,7 +7,10 @@ when the template is compiled, never silently dropped.
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from collections.abc import Callable
+from inspect import Parameter
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django import template
@@ -52,36 +55,40 @@ def _current_path(context: Context) -> str | None:
     return request.get_full_path() if request is not None else None
 
 
-def _params(**params: Any) -> dict[str, Any]:
+_T = TypeVar("_T")
+
+
+def per_request_keywords(tag: Callable[..., _T]) -> Callable[..., _T]:
+    """Names ``PER_REQUEST_PARAMS`` as keyword-only arguments of ``tag``, which takes them as ``**params`` (each
+    is sent when the alias's ``REQUEST_PARAMS`` allows it). Django reads a simple tag's signature: a misspelt
+    keyword stays a ``TemplateSyntaxError`` when the template is compiled."""
+    signature = inspect.signature(tag)
+    parameters = [each for each in signature.parameters.values() if each.kind is not Parameter.VAR_KEYWORD]
+    keyword, annotation = Parameter.KEYWORD_ONLY, "str | int | None"
+    parameters += [Parameter(name, keyword, default=None, annotation=annotation) for name in PER_REQUEST_PARAMS]
+    setattr(tag, "__signature__", signature.replace(parameters=parameters))  # noqa: B010 (a function attribute)
+    return tag
+
+
+def _given(params: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in params.items() if value not in (None, "")}
 
 
 @register.simple_tag(takes_context=True)
+@per_request_keywords
 def pingone_login_button(
-    context: Context,
-    alias: str = DEFAULT_ALIAS,
-    label: str | None = None,
-    next: str | None = None,
-    *,
-    prompt: str | None = None,
-    max_age: int | str | None = None,
-    acr_values: str | None = None,
-    login_hint: str | None = None,
-    login_hint_token: str | None = None,
+    context: Context, alias: str = DEFAULT_ALIAS, label: str | None = None, next: str | None = None, **params: Any
 ) -> SafeString:
     """A POST form (with the CSRF token) that starts a sign-on; ``next`` defaults to the current page.
     ``prompt``... ``login_hint_token`` go along when the alias's ``REQUEST_PARAMS`` allows them."""
     config = get_alias(alias)
-    params = _params(
-        prompt=prompt, max_age=max_age, acr_values=acr_values, login_hint=login_hint, login_hint_token=login_hint_token
-    )
     return render_to_string(
         BUTTON_TEMPLATE,
         {
             "action": login_url(alias),
             "label": label or translated_label(config.LABEL),
             "next": next if next is not None else _current_path(context),
-            "params": [(name, str(value)) for name, value in params.items()],
+            "params": [(name, str(value)) for name, value in _given(params).items()],
             "alias": alias,
         },
         request=context.get("request"),
@@ -89,23 +96,11 @@ def pingone_login_button(
 
 
 @register.simple_tag(takes_context=True)
-def pingone_login_url(
-    context: Context,
-    alias: str = DEFAULT_ALIAS,
-    next: str | None = None,
-    *,
-    prompt: str | None = None,
-    max_age: int | str | None = None,
-    acr_values: str | None = None,
-    login_hint: str | None = None,
-    login_hint_token: str | None = None,
-) -> str:
-    """The login URL (a GET link: the alias must allow ``ALLOW_GET_LOGIN``)."""
+@per_request_keywords
+def pingone_login_url(context: Context, alias: str = DEFAULT_ALIAS, next: str | None = None, **params: Any) -> str:
+    """The login URL (a GET link: the alias must allow ``ALLOW_GET_LOGIN``), with the same keywords."""
     get_alias(alias)  # fail loudly on an unknown alias, as the button does
-    params = _params(
-        prompt=prompt, max_age=max_age, acr_values=acr_values, login_hint=login_hint, login_hint_token=login_hint_token
-    )
-    return login_url(alias, next, **params)
+    return login_url(alias, next, **_given(params))
 
 
 @register.simple_tag(takes_context=True)

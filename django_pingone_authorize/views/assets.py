@@ -3,9 +3,37 @@ from views (not inline), so the pages work under a Content-Security-Policy with 
 nonce; every such page also offers a way for browsers without script.
 """
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+
+
+def _when_ready(start: str) -> str:
+    """The end of a script: run ``start`` once the page is parsed, and close the script's function."""
+    return (
+        '  if (document.readyState === "loading") {\n'
+        f'    document.addEventListener("DOMContentLoaded", {start});\n'
+        "  } else {\n"
+        f"    {start}();\n"
+        "  }\n"
+        "})();\n"
+    )
+
+
+def script_view(source: str) -> Callable[[HttpRequest], HttpResponse]:
+    """A view serving ``source`` as a script, cached a day by browsers and proxies."""
+
+    @require_GET
+    @cache_control(public=True, max_age=86400)
+    def view(request: HttpRequest) -> HttpResponse:
+        response = HttpResponse(source, content_type="text/javascript; charset=utf-8")
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    return view
+
 
 AUTOSUBMIT_JS = """\
 (function () {
@@ -17,21 +45,9 @@ AUTOSUBMIT_JS = """\
       form.submit();
     }
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", go);
-  } else {
-    go();
-  }
-})();
-"""
+""" + _when_ready("go")
 
-
-@require_GET
-@cache_control(public=True, max_age=86400)
-def autosubmit_js(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(AUTOSUBMIT_JS, content_type="text/javascript; charset=utf-8")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+autosubmit_js = script_view(AUTOSUBMIT_JS)
 
 
 # ASSERTION_REQUIRED (flow/passkey.html): PingOne's request options (byte fields in base64url, from the page's
@@ -103,18 +119,6 @@ PASSKEY_JS = """\
     button.addEventListener("click", ask);
     ask();
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
-})();
-"""
+""" + _when_ready("start")
 
-
-@require_GET
-@cache_control(public=True, max_age=86400)
-def passkey_js(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(PASSKEY_JS, content_type="text/javascript; charset=utf-8")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+passkey_js = script_view(PASSKEY_JS)

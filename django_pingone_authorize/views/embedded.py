@@ -36,7 +36,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -50,13 +50,13 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django_pingone_authorize.conf import AliasConfig, get_alias
 from django_pingone_authorize.errors import SignOnError
 from django_pingone_authorize.oidc.authorization_response import check_error
-from django_pingone_authorize.pages import protect_page
+from django_pingone_authorize.pages import failure_response, protect_page
 from django_pingone_authorize.sign_on import pending
 from django_pingone_authorize.sign_on.embedded import carried_requirement, restart, signon_url
-from django_pingone_authorize.sign_on.flow_steps import SENSITIVE_FIELDS
+from django_pingone_authorize.sign_on.flow_steps import MFA_STEPS, SENSITIVE_FIELDS, SIGN_ON_STEP, SIGN_ON_STEPS
 from django_pingone_authorize.sign_on.pending import PendingSignOn
 from django_pingone_authorize.sign_on.redeem import resumed
-from django_pingone_authorize.views.flow_pages import STEP_PAGES, FlowPage, log_no_page
+from django_pingone_authorize.views.flow_pages import log_no_page
 from django_pingone_authorize.views.self_service import PAGES as SELF_SERVICE_PAGES
 from django_pingone_authorize.views.self_service import SIGN_ON_ACTIONS, SelfServicePagesView, self_service_links
 from django_pingone_authorize.views.sign_on_steps import SignOnStepsMixin
@@ -64,21 +64,11 @@ from django_pingone_authorize.views.sign_on_steps import SignOnStepsMixin
 logger = logging.getLogger(__name__)
 
 TEMPLATES = "django_pingone_authorize/embedded/"
-SIGN_ON = FlowPage(TEMPLATES + "username_password.html", ("usernamePassword.check", "user.lookup", *SIGN_ON_ACTIONS))
-CHANGE_PASSWORD = FlowPage(TEMPLATES + "change_password.html", ("password.reset",))
-VERIFICATION_CODE = FlowPage(TEMPLATES + "verification_code.html", ("user.verify", "user.sendVerificationCode"))
-# Never continued here (see the module docstring): the page offers PingOne's hosted sign-on instead.
-EXTERNAL = FlowPage(TEMPLATES + "external.html", (), always=True)
+# The sign-on's own steps (``sign_on/flow_steps.py``), whose first page also offers the self-service links.
+SIGN_ON_PAGE = SIGN_ON_STEP._replace(actions=(*SIGN_ON_STEP.actions, *SIGN_ON_ACTIONS))
 PAGES = {
-    "USERNAME_PASSWORD_REQUIRED": SIGN_ON,
-    "SIGN_ON_REQUIRED": SIGN_ON,
-    "PASSWORD_REQUIRED": SIGN_ON,
-    "MUST_CHANGE_PASSWORD": CHANGE_PASSWORD,
-    "PASSWORD_EXPIRED": CHANGE_PASSWORD,
-    "VERIFICATION_CODE_REQUIRED": VERIFICATION_CODE,
-    "VERIFICATION_REQUIRED": VERIFICATION_CODE,  # named so on PingOne's "Verify User" page
-    "EXTERNAL_AUTHENTICATION_REQUIRED": EXTERNAL,
-    **STEP_PAGES,
+    **{status: SIGN_ON_PAGE if step is SIGN_ON_STEP else step for status, step in SIGN_ON_STEPS.items()},
+    **MFA_STEPS,
     **SELF_SERVICE_PAGES,  # a forgotten password, registration (``self_service.py``)
 }
 EXPIRED_MESSAGE = _("Your sign-on took too long and was restarted. Please try again.")
@@ -132,7 +122,11 @@ class EmbeddedSignOnView(SignOnStepsMixin, SelfServicePagesView):
 
     def expired(self, request: HttpRequest, config: AliasConfig, entry: PendingSignOn) -> HttpResponse:
         logger.info("PingOne flow expired; starting a new one (alias %s)", config.alias)
-        return restart(request, config, entry, force_str(EXPIRED_MESSAGE))  # kept in the session: text
+        try:
+            sign_on = restart(request, config, entry, force_str(EXPIRED_MESSAGE))  # kept in the session: text
+        except SignOnError as error:
+            return failure_response(request, error, config.alias, back_url=entry.next_url)
+        return HttpResponseRedirect(signon_url(sign_on.state))
 
     def extra_context(self, config: AliasConfig, entry: PendingSignOn) -> dict[str, Any]:
         flow = entry.flow

@@ -1,7 +1,7 @@
 """One set of flow pages: the view base shared by the embedded sign-on (``embedded.py``) and transaction
 approval (``approval.py``), which both drive a PingOne flow (``pi.flow``) from the site's own pages.
 
-**The flow's ``_links`` drive each step.** The flow's status picks the page (``FlowPage``: a template and the
+**The flow's ``_links`` drive each step.** The flow's status picks the page (``Step``: a template and the
 actions it can answer with); the page offers, and the view ever posts, only the actions that are in the flow's
 ``_links`` at that moment. A page with none of its actions on offer is not shown (``no_page``: the sign-on
 falls back to PingOne's hosted page, logged once per status). The shared step pages (``flow/*.html``, framed by
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -38,11 +38,12 @@ from django_pingone_authorize.provider.flows_api import Flow, StepAnswer
 from django_pingone_authorize.sign_on.flow_steps import (
     ACTION_FIELDS,
     ASSERTION_CHECK,
+    ASSERTION_REQUIRED,
     COMPLETED,
-    DEVICE_SELECT,
     FAILED,
+    MFA_STEPS,
     PUSH,
-    PUSH_TIMED_OUT,
+    Step,
     may_look,
     step_body,
 )
@@ -53,28 +54,6 @@ logger = logging.getLogger("django_pingone_authorize")
 # Seconds between two showings of the push page (its meta refresh); PingOne itself is asked at most once per
 # ``POLL_INTERVAL`` per flow (``sign_on/flow_steps.py``), whatever the browser does.
 PUSH_REFRESH_SECONDS = 3
-ASSERTION_REQUIRED = "ASSERTION_REQUIRED"
-
-
-class FlowPage(NamedTuple):
-    """The page a status is shown on, and the actions it can answer with (each only when the flow offers it).
-    ``always``: shown even when none of them is on offer (a push wait, the external identity provider page)."""
-
-    template: str
-    actions: tuple[str, ...]
-    always: bool = False
-
-
-STEP_TEMPLATES = "django_pingone_authorize/flow/"
-# The pages both sides show (MFA inside a sign-on and a transaction approval's steps).
-STEP_PAGES = {
-    "DEVICE_SELECTION_REQUIRED": FlowPage(STEP_TEMPLATES + "device_selection.html", (DEVICE_SELECT,)),
-    "OTP_REQUIRED": FlowPage(STEP_TEMPLATES + "one_time_code.html", ("otp.check", DEVICE_SELECT)),
-    PUSH: FlowPage(STEP_TEMPLATES + "push.html", (DEVICE_SELECT,), always=True),
-    PUSH_TIMED_OUT: FlowPage(STEP_TEMPLATES + "timed_out.html", (DEVICE_SELECT,), always=True),
-    # A passkey (FIDO2): ``passkey.js`` runs WebAuthn and posts the answer; the other ways stay on the page.
-    ASSERTION_REQUIRED: FlowPage(STEP_TEMPLATES + "passkey.html", (ASSERTION_CHECK, DEVICE_SELECT)),
-}
 
 _logged_statuses: set[str] = set()
 _logged_rp_ids: set[str] = set()
@@ -115,7 +94,7 @@ class FlowPagesView(View, Generic[_Entry]):
     (``pending``, ``save``, ``forget``), what frames the pages, and how the flow ends (``finish``, ``failed``)."""
 
     http_method_names = ["get", "post"]
-    pages: dict[str, FlowPage] = STEP_PAGES
+    pages: dict[str, Step] = MFA_STEPS
     frame_template = ""
     # Where the visitor came from, once the entry is known: the error page links there.
     back_url: str | None = None
@@ -200,7 +179,7 @@ class FlowPagesView(View, Generic[_Entry]):
 
     # -- the steps -------------------------------------------------------------------------------------
 
-    def page_for(self, flow: Flow) -> FlowPage | None:
+    def page_for(self, flow: Flow) -> Step | None:
         """The page of the flow's status, when it can be shown (one of its actions on offer, or ``always``)."""
         page = self.pages.get(flow.status)
         if page is None or not (page.always or any(flow.offers(action) for action in page.actions)):

@@ -31,7 +31,7 @@ from django_pingone_authorize.pages import failure_response, protect_page
 from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
 from django_pingone_authorize.redirects import callback_uri, safe_next_url
 from django_pingone_authorize.sign_on import pending
-from django_pingone_authorize.sign_on.embedded import start_embedded_sign_on
+from django_pingone_authorize.sign_on.embedded import begin_flow, signon_url
 from django_pingone_authorize.sign_on.pending import PendingSignOn
 from django_pingone_authorize.sign_on.requirements import STEP_UP_FIELD, read_step_up
 
@@ -169,4 +169,8 @@ class LoginView(View):
         sign_on: PendingSignOn,
         extra: dict[str, str],
     ) -> HttpResponse:
-        return start_embedded_sign_on(request, config, metadata, sign_on, extra)
+        try:
+            begin_flow(request, config, metadata, sign_on, extra)
+        except SignOnError as error:
+            return failure_response(request, error, config.alias, back_url=sign_on.next_url)
+        return HttpResponseRedirect(signon_url(sign_on.state))

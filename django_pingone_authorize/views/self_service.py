@@ -35,8 +35,9 @@ from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import SignOnError
 from django_pingone_authorize.provider import flows_api
 from django_pingone_authorize.provider.flows_api import StepAnswer
+from django_pingone_authorize.sign_on.flow_steps import Step
 from django_pingone_authorize.sign_on.pending import PendingSignOn
-from django_pingone_authorize.views.flow_pages import FlowPage, FlowPagesView
+from django_pingone_authorize.views.flow_pages import FlowPagesView
 
 logger = logging.getLogger("django_pingone_authorize")
 
@@ -49,9 +50,9 @@ VERIFICATION_CODE_REQUIRED = "VERIFICATION_CODE_REQUIRED"
 # The forms asked for with ``?step=``: shown under a name no PingOne status has (PingOne's are upper case).
 FORGOT_STEP, REGISTER_STEP = "step:forgot", "step:register"
 PAGES = {
-    RECOVERY_CODE_REQUIRED: FlowPage(TEMPLATES + "recovery_code.html", (RECOVER, RESEND_RECOVERY)),
-    FORGOT_STEP: FlowPage(TEMPLATES + "forgot_password.html", (FORGOT,)),
-    REGISTER_STEP: FlowPage(TEMPLATES + "register.html", (REGISTER,)),
+    RECOVERY_CODE_REQUIRED: Step(TEMPLATES + "recovery_code.html", (RECOVER, RESEND_RECOVERY)),
+    FORGOT_STEP: Step(TEMPLATES + "forgot_password.html", (FORGOT,)),
+    REGISTER_STEP: Step(TEMPLATES + "register.html", (REGISTER,)),
 }
 # The actions the sign-on statuses' page may also answer with (each when the flow offers it).
 SIGN_ON_ACTIONS = (FORGOT, REGISTER)
@@ -115,9 +116,8 @@ class SelfServicePagesView(FlowPagesView[PendingSignOn]):
         self.registration_allowed = config.REGISTRATION
         action = request.POST.get("action", "")
         if entry.pretend in PRETEND and action != "cancel":
-            shown_as, actions = PRETEND[entry.pretend]
-            if action in actions:
-                return self.pretend_answer(request, config, entry, shown_as, actions, action)
+            if action in PRETEND[entry.pretend][1]:
+                return self.pretend_answer(request, config, entry, action)
             entry.pretend = ""  # another page of this sign-on (an older tab): the flow as it is
             self.save(request, entry)
         return super().post(request, state)
@@ -155,16 +155,12 @@ class SelfServicePagesView(FlowPagesView[PendingSignOn]):
 
     @sensitive_variables("fields")
     def pretend_answer(
-        self,
-        request: HttpRequest,
-        config: AliasConfig,
-        entry: PendingSignOn,
-        shown_as: str,
-        actions: tuple[str, ...],
-        action: str,
+        self, request: HttpRequest, config: AliasConfig, entry: PendingSignOn, action: str
     ) -> HttpResponse:
-        """A pretend step's answer: checked as a real one is, then "sent" (a new code) or "not right" (a code)."""
+        """A pretend step's answer (``action``, one of the step's): checked as a real one is, then "sent" (a new
+        code) or "not right" (a code)."""
         assert entry.flow is not None
+        shown_as, actions = PRETEND[entry.pretend]
         try:
             answered = request.POST.get("status")
             if answered is not None and answered != shown_as:

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlencode, urlsplit
 
 from ...layout import PingOneLayout
@@ -54,6 +54,21 @@ def with_query(url: str, params: Mapping[str, str], separator: str | None = None
     if separator is None:
         separator = "&" if urlsplit(url).query else "?"
     return f"{url}{separator}{urlencode(params)}"
+
+
+class LayoutURL:
+    """An environment's URL read from its ``layout`` (``PingOneLayout``): ``LayoutURL("issuer")`` reads
+    ``layout.issuer``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, environment: None, owner: type) -> LayoutURL: ...
+    @overload
+    def __get__(self, environment: Environment, owner: type | None = None) -> str: ...
+    def __get__(self, environment: Environment | None, owner: type | None = None) -> str | LayoutURL:
+        return self if environment is None else str(getattr(environment.layout, self.name))
 
 
 # The lifetimes and switches a test may set on an instance (``reset()`` restores the class's).
@@ -379,45 +394,17 @@ class Environment(PasskeyEnvironment, SelfServiceEnvironment):
         """The layout without a host: the paths the stand-in serves (known before the port is)."""
         return PingOneLayout("", self.env_id)
 
-    @property
-    def issuer(self) -> str:
-        return self.layout.issuer
-
-    @property
-    def discovery_url(self) -> str:
-        return self.layout.discovery_url
-
-    @property
-    def authorization_endpoint(self) -> str:
-        return self.layout.authorization_endpoint
-
-    @property
-    def token_endpoint(self) -> str:
-        return self.layout.token_endpoint
-
-    @property
-    def userinfo_endpoint(self) -> str:
-        return self.layout.userinfo_endpoint
-
-    @property
-    def jwks_uri(self) -> str:
-        return self.layout.jwks_uri
-
-    @property
-    def end_session_endpoint(self) -> str:
-        return self.layout.end_session_endpoint
-
-    @property
-    def par_endpoint(self) -> str:
-        return self.layout.pushed_authorization_request_endpoint
-
-    @property
-    def introspection_endpoint(self) -> str:
-        return self.layout.introspection_endpoint
-
-    @property
-    def revocation_endpoint(self) -> str:
-        return self.layout.revocation_endpoint
+    # PingOne's URLs for this environment (``PingOneLayout``'s, with the stand-in's host and port).
+    issuer = LayoutURL("issuer")
+    discovery_url = LayoutURL("discovery_url")
+    authorization_endpoint = LayoutURL("authorization_endpoint")
+    token_endpoint = LayoutURL("token_endpoint")
+    userinfo_endpoint = LayoutURL("userinfo_endpoint")
+    jwks_uri = LayoutURL("jwks_uri")
+    end_session_endpoint = LayoutURL("end_session_endpoint")
+    par_endpoint = LayoutURL("pushed_authorization_request_endpoint")
+    introspection_endpoint = LayoutURL("introspection_endpoint")
+    revocation_endpoint = LayoutURL("revocation_endpoint")
 
     def flow_url(self, flow_id: str) -> str:
         return self.layout.flow_url(flow_id)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from functools import cached_property
 from types import TracebackType
 from typing import Any
 
@@ -30,7 +31,7 @@ from . import (
     token,
     userinfo,
 )
-from .environment import DEFAULT_ENV_ID, Environment
+from .environment import Environment
 from .protocol import ErrorPage, OAuthError
 
 Handler = Callable[..., Response]  # (environment, request, *path groups) -> response
@@ -39,27 +40,18 @@ _ID = r"([A-Za-z0-9-]{1,64})"
 
 class PingOneStandIn(Environment):
     """A local PingOne environment: one authorization server with its applications and users, served on
-    loopback (an ephemeral port unless ``port`` is given) from a daemon thread."""
+    loopback (an ephemeral port unless ``port`` is given) from a daemon thread. Its arguments are
+    ``Environment``'s (``environment.py``): ``host``, ``port``, ``env_id``, ``redirect_uris``..."""
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        env_id: str = DEFAULT_ENV_ID,
-        *,
-        redirect_uris: Sequence[str] | None = None,
-        any_loopback_redirect_uri: bool | None = None,
-    ) -> None:
-        """``redirect_uris``: the redirect URIs registered for the default applications, which then accept only
-        those, as PingOne does (``localhost`` is not ``127.0.0.1``), unless ``any_loopback_redirect_uri`` keeps
-        accepting any loopback URL too. Without ``redirect_uris`` they accept any loopback URL."""
-        super().__init__(
-            host, port, env_id, redirect_uris=redirect_uris, any_loopback_redirect_uri=any_loopback_redirect_uri
-        )
-        self._server: StandInHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+    # The server and its thread while started (``start``/``stop``).
+    _server: StandInHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    @cached_property
+    def _routes(self) -> list[tuple[re.Pattern[str], tuple[str, ...], Handler]]:
+        """Each endpoint's path pattern, methods and handler (the paths depend on the environment's id)."""
         paths = self.paths
-        self._routes: list[tuple[re.Pattern[str], tuple[str, ...], Handler]] = [
+        return [
             (_exactly(paths.discovery_url), ("GET",), discovery.discovery),
             (_exactly(paths.authorization_endpoint), ("GET", "POST"), authorize.authorize),
             (_exactly(paths.token_endpoint), ("POST",), token.token),
