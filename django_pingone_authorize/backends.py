@@ -281,14 +281,9 @@ class PingOneBackend(ModelBackend):
     def _get_or_create_user(self, claims: dict[str, Any], config: AliasConfig) -> AbstractBaseUser | None:
         issuer, subject = claims["iss"], claims["sub"]
         model = get_user_model()
-        try:
-            # The user alone, found through the identity (one query, one model built: the identity row itself is
-            # not needed); get(), not first(): (issuer, subject) is unique, and first() adds an ORDER BY.
-            known: AbstractBaseUser | None = model._base_manager.get(
-                pingone_identities__issuer=issuer, pingone_identities__subject=subject
-            )
-        except model.DoesNotExist:
-            known = None
+        # The user alone, found through the identity (one query, one model built: the identity row itself is
+        # not needed).
+        known = PingOneIdentity.objects.user_of(issuer, subject)
         if known is not None:
             # The returning user, written only when a claim changed: one UPDATE, or none. An override of
             # ``update_user`` runs in a transaction, as does any update inside one already (a savepoint, so that a

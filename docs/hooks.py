@@ -77,8 +77,22 @@ def readme_section(title: str) -> str | None:
     return None
 
 
+# The README's links to its own sections, as the reference pages (``docs/reference/``) reach those sections.
+README_ANCHORS = {
+    "(#protecting-an-api)": "(../how-to/apis.md#protecting-an-api)",
+    "(#session-lifecycle)": "(../how-to/session-lifecycle.md)",
+}
+
+
+def docs_links(text: str) -> str:
+    for readme_link, docs_link in README_ANCHORS.items():
+        text = text.replace(readme_link, docs_link)
+    return text
+
+
 def readme_table(title: str) -> dict[str, str]:
-    """First column (without backticks) -> last column, of the first table in a README section."""
+    """First column (without backticks) -> last column, of the first table in a README section (its links to
+    README sections made the docs site's)."""
     body = readme_section(title) or ""
     rows: dict[str, str] = {}
     for line in body.splitlines():
@@ -88,7 +102,7 @@ def readme_table(title: str) -> dict[str, str]:
             continue
         cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
         if len(cells) >= 2 and not set(cells[0]) <= {"-", " ", ":"}:
-            rows[cells[0].strip("`")] = cells[-1]
+            rows[cells[0].strip("`")] = docs_links(cells[-1])
     return rows
 
 

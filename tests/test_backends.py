@@ -238,3 +238,21 @@ def test_linking_by_email_is_off_unless_configured(backend: PingOneBackend) -> N
     linked = backend.authenticate(None, pingone_claims=bob_claims, pingone_config=config(LINK_BY_VERIFIED_EMAIL=True))
     assert linked == bob
     assert PingOneIdentity.objects.get(subject="bob-sub").user_id == bob.pk
+
+
+def test_user_of_finds_the_identity_s_user_and_nobody_else(django_assert_num_queries: Any) -> None:
+    """``PingOneIdentity.objects.user_of``: the user of (issuer, subject), in one query, the same row the ORM's
+    join finds; another issuer's identity with the same subject, or a subject with a quote in it, is nobody."""
+    ann = User.objects.create(username="ann", email="ann@example.com")
+    bob = User.objects.create(username="bob")
+    PingOneIdentity.objects.create(user=ann, issuer=ISSUER, subject="sub-1")
+    PingOneIdentity.objects.create(user=bob, issuer=OTHER_ISSUER, subject="sub-1")
+    with django_assert_num_queries(1):
+        found = PingOneIdentity.objects.user_of(ISSUER, "sub-1")
+    assert found is not None and found.pk == ann.pk and found.get_username() == "ann"
+    assert found.email == "ann@example.com" and not found.get_deferred_fields()  # every field loaded
+    assert found == User._base_manager.get(pingone_identities__issuer=ISSUER, pingone_identities__subject="sub-1")
+    other = PingOneIdentity.objects.user_of(OTHER_ISSUER, "sub-1")
+    assert other is not None and other.pk == bob.pk
+    assert PingOneIdentity.objects.user_of(ISSUER, "sub-2") is None
+    assert PingOneIdentity.objects.user_of(ISSUER, "sub-1' OR '1'='1") is None
