@@ -17,6 +17,10 @@ sign-on's ID token with the new kid fetches the keys at once (OpenID RP certific
 ``rp-key-rotation-op-sign-key``), still one fetch in flight at a time and still bounded in its own lane.
 
 With the cache unreachable (``shared_cache``) each process keeps its own copy and its own bounds.
+
+A process reads the cache's set at most once per ``MEMO_SECONDS`` to check a token whose kid it knows (a kid it
+does not know reads the cache at once, then fetches): a key PingOne withdrew stays trusted at most that much
+longer in a worker than in the cache, which itself keeps a set for ``CACHE_TTL`` unless a new kid refetches it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from time import sleep  # not via `time`: tests swap this module's `time` for a shifted clock
+from time import monotonic, sleep  # not via `time`: tests swap this module's `time` for a shifted clock
 from typing import Any
 
 import jwt
@@ -46,6 +50,7 @@ CLAIM_GRACE = 2.0  # seconds a worker's fresh refetch claim counts as its fetch 
 UNKNOWN_KID_TTL = 300.0  # seconds a kid that stayed unknown after a refetch fetches nothing
 UNKNOWN_KID_MEMO_MAX = 1024  # unknown kids remembered per JWKS URI in a process
 WAIT_POLL = 0.05  # seconds between two looks at another worker's fetch in flight
+MEMO_SECONDS = 5.0  # seconds a process checks tokens of known kids with the set it last read from the cache
 BEARER_LANE = "bearer"  # tokens anyone can hand us
 OP_LANE = "op"  # ID tokens from PingOne's token endpoint
 
@@ -88,6 +93,7 @@ class _Source:
     def __init__(self) -> None:
         self.lock = threading.Lock()  # one fetch in flight per URI in this process
         self.held: _Held | None = None  # the newest set seen; this process's own copy when the cache is down
+        self.read_at = -math.inf  # when ``held`` was last read from (or written to) the cache, monotonic
         self.refetched_at: dict[str, float] = {}  # lane -> when this process last started a refetch
         self.unknown: dict[tuple[str, str], float] = {}  # (kid, alg) -> remembered unknown until
         self.unknown_lock = threading.Lock()
@@ -136,11 +142,14 @@ def _select(keys: list[_Key], kid: str | None, algorithm: str) -> jwt.PyJWK | No
     return candidates[0] if candidates else None
 
 
-def _visible(config: AliasConfig, jwks_uri: str, source: _Source) -> _Held | None:
+def _visible(config: AliasConfig, jwks_uri: str, source: _Source, *, memo: bool = False) -> _Held | None:
     """The keys every worker sees (the cache's set, parsed once per process), else this process's own copy
-    while it is younger than ``CACHE_TTL``; None when there is nothing to use."""
-    entry = shared_cache.get(config.CACHE, cache_key("jwks", jwks_uri))
+    while it is younger than ``CACHE_TTL``; None when there is nothing to use. ``memo``: the set read from the
+    cache less than ``MEMO_SECONDS`` ago serves without reading it again."""
     held = source.held
+    if memo and held is not None and monotonic() - source.read_at < MEMO_SECONDS:
+        return held if time.time() - held.fetched_at < config.CACHE_TTL else None
+    entry = shared_cache.get(config.CACHE, cache_key("jwks", jwks_uri))
     if isinstance(entry, dict) and isinstance(entry.get("jwks"), dict):
         at = entry.get("at")
         fetched_at = float(at) if isinstance(at, (int, float)) else 0.0
@@ -148,6 +157,7 @@ def _visible(config: AliasConfig, jwks_uri: str, source: _Source) -> _Held | Non
         if held is None or held.fetched_at != fetched_at:
             held = _Held(fetched_at, _parse(entry["jwks"]))
             source.held = held
+        source.read_at = monotonic()
     if held is not None and time.time() - held.fetched_at < config.CACHE_TTL:
         return held
     return None
@@ -180,7 +190,7 @@ def _fetch(config: AliasConfig, jwks_uri: str, source: _Source) -> _Held:
         {"at": held.fetched_at, "jwks": document},
         config.CACHE_TTL + stale_if_error.STALE_KEYS_SECONDS,  # fresh for CACHE_TTL (``_visible``), then stale
     )
-    source.held = held
+    source.held, source.read_at = held, monotonic()
     logger.info("Fetched PingOne signing keys from %s (%d keys)", jwks_uri, len(held.keys))
     return held
 
@@ -324,7 +334,7 @@ def _select_or_remember(
 
 def _current(config: AliasConfig, jwks_uri: str, source: _Source) -> tuple[_Held, bool]:
     """The keys to check a token with, and whether they were fetched for it (no worker had any)."""
-    held = _visible(config, jwks_uri, source)
+    held = _visible(config, jwks_uri, source, memo=True)
     if held is not None:
         return held, False
     if not source.lock.acquire(timeout=config.TIMEOUT + 1):

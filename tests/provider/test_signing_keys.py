@@ -206,3 +206,38 @@ def test_workers_sharing_a_cache_cause_one_fetch(
                 worker.wait()
     assert answers == ["accepted"] * 4
     assert jwks_fetches(pingone_standin) == 1
+
+
+def test_a_process_reads_the_cache_s_set_at_most_once_per_memo_seconds(
+    settings: Any, pingone_standin: PingOneStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker's new set in the cache (PingOne rotated: a new kid, the old key withdrawn): a token with
+    the new kid is accepted at once from the cache (no fetch here); the old kid, which this process read less
+    than ``MEMO_SECONDS`` ago, stays trusted at most that long, then is refused as the cache's set says."""
+    from django_pingone_authorize.provider import shared_cache
+
+    config, metadata = configure(settings, pingone_standin)
+    assert signs_on(pingone_standin)  # this process read (fetched) the set just now
+    key = shared_cache.cache_key("jwks", metadata.jwks_uri)
+    old_kid = shared_cache.get(config.CACHE, key)["jwks"]["keys"][0]["kid"]
+
+    pingone_standin.rotate_keys()
+    document = requests.get(metadata.jwks_uri, timeout=5).json()  # what another worker fetched and cached
+    shared_cache.set(config.CACHE, key, {"at": time.time(), "jwks": document}, 600)
+    new_kid = document["keys"][0]["kid"]
+    assert new_kid != old_kid and old_kid not in {each["kid"] for each in document["keys"]}
+
+    assert jwks.signing_key(config, metadata, old_kid, "RS256") is not None  # within MEMO_SECONDS: the memo
+    later = time.monotonic() + jwks.MEMO_SECONDS + 0.1
+    monkeypatch.setattr(jwks, "monotonic", lambda: later)
+    assert refused_as_unknown(config, metadata, old_kid)  # the cache's set, read again, lacks it
+
+    jwks.reset_caches()
+    assert signs_on(pingone_standin)
+    fetches = jwks_fetches(pingone_standin)
+    pingone_standin.rotate_keys()
+    document = requests.get(metadata.jwks_uri, timeout=5).json()
+    shared_cache.set(config.CACHE, key, {"at": time.time(), "jwks": document}, 600)
+    # A kid the memo lacks reads the cache at once: the other worker's set, no fetch here.
+    assert jwks.signing_key(config, metadata, document["keys"][0]["kid"], "RS256", fresh=True) is not None
+    assert jwks_fetches(pingone_standin) == fetches + 1  # the one above, this test's own request
