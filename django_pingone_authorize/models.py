@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, models, router
 
+from django_pingone_authorize.conf import resets_on
+
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
@@ -32,6 +34,12 @@ class PingOneIdentityManager(models.Manager["PingOneIdentity"]):
 
 
 _USER_QUERIES: dict[tuple[str, str], str] = {}
+
+
+# A query names the user model's table in its database's quoting: forgotten with either setting.
+@resets_on("AUTH_USER_MODEL", "DATABASES")
+def reset_caches() -> None:
+    _USER_QUERIES.clear()
 
 
 def _user_query(model: Any, database: str) -> str:
