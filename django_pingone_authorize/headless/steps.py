@@ -38,11 +38,10 @@ from django_pingone_authorize.sign_on.flow_steps import (
 from django_pingone_authorize.sign_on.pending import PendingSignOn
 
 # The pages' steps (``sign_on/flow_steps.py``) but a passkey's, which needs the browser's WebAuthn on the page.
-STEP_ACTIONS: dict[str, tuple[str, ...]] = {
-    status: step.actions for status, step in {**SIGN_ON_STEPS, **MFA_STEPS}.items() if status != ASSERTION_REQUIRED
-}
+_STEPS = {status: step for status, step in {**SIGN_ON_STEPS, **MFA_STEPS}.items() if status != ASSERTION_REQUIRED}
+STEP_ACTIONS: dict[str, tuple[str, ...]] = {status: step.actions for status, step in _STEPS.items()}
 # Shown with no action on offer: a push is waited for (poll), an external provider starts a redirect sign-on.
-ALWAYS = frozenset(status for status, step in {**SIGN_ON_STEPS, **MFA_STEPS}.items() if step.always)
+ALWAYS = frozenset(status for status, step in _STEPS.items() if step.always)
 
 # The client's one headless sign-on under way: the pending sign-on's state (its key in the pending store, never
 # sent), the step token and the kind of client that started it.
