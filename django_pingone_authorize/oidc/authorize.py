@@ -5,6 +5,7 @@ optionally wrapped in a signed request object or pushed to ``/as/par`` first.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import secrets
@@ -90,6 +91,9 @@ class Requested:
     acr_values: tuple[str, ...]
 
 
+_NO_REQUIREMENT = SignOnRequirement()
+
+
 def _loosening(message: str | Promise) -> SignOnError:
     return SignOnError("bad_request_parameter", message)
 
@@ -102,7 +106,7 @@ def requested(config: AliasConfig, extra: dict[str, str], site: SignOnRequiremen
     ``ALLOWED_ACR_VALUES`` and, when the alias (or a step-up) fixes policies, each among those. Anything
     else is refused (``SignOnError`` ``bad_request_parameter``, a 400), never silently dropped.
     """
-    site = site or SignOnRequirement()
+    site = site or _NO_REQUIREMENT
     limits = [value for value in (config.MAX_AGE, site.max_age) if value is not None]
     max_age = min(limits) if limits else None
     if extra.get("max_age"):
@@ -257,22 +261,41 @@ class AuthorizeRequest:
 
     @property
     def url(self) -> str:
-        return f"{iri_to_uri(self.endpoint)}?{query_string(self.params)}"
+        return f"{_endpoint_uri(self.endpoint)}?{query_string(self.params)}"
+
+
+@functools.lru_cache(maxsize=16)
+def _endpoint_uri(endpoint: str) -> str:
+    return iri_to_uri(endpoint)
 
 
 # What form-encoding leaves as it is (``quote_plus``'s always-safe characters): the state, nonce and PKCE
 # challenge (base64url), the client ID, the parameter names and most fixed values.
 _FORM_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
 
+# Parameters whose values repeat from one sign-on to the next (the alias's, the callback URL per host, a
+# validated requirement): each ``name=value`` is encoded once. The rest (state, nonce, challenge, hints) each time.
+_REPEATING = frozenset(
+    {"response_type", "client_id", "redirect_uri", "scope", "code_challenge_method", "response_mode"}
+)
+
 
 def _form_quote(text: str) -> str:
     return text if _FORM_SAFE.fullmatch(text) else quote_plus(text)
 
 
+@functools.lru_cache(maxsize=128)
+def _repeating_pair(name: str, value: str) -> str:
+    return f"{name}={_form_quote(value)}"
+
+
 def query_string(params: Mapping[str, str]) -> str:
     """The authorize query string (``application/x-www-form-urlencoded``), what ``urlencode`` gives, character
     for character; it skips quoting what needs none, most of the request (``tests/oidc/test_authorize_url.py``)."""
-    return "&".join(f"{_form_quote(name)}={_form_quote(value)}" for name, value in params.items())
+    return "&".join(
+        _repeating_pair(name, value) if name in _REPEATING else f"{_form_quote(name)}={_form_quote(value)}"
+        for name, value in params.items()
+    )
 
 
 def build(

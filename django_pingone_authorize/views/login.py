@@ -102,7 +102,7 @@ class LoginView(View):
             raise Http404("No such PingOne sign-on.") from None
 
     def get_next_url(self, request: HttpRequest, data: QueryDict) -> str | None:
-        return safe_next_url(request, data.get(REDIRECT_FIELD_NAME))
+        return safe_next_url(request, data.get(REDIRECT_FIELD_NAME)) if REDIRECT_FIELD_NAME in data else None
 
     def get_authorize_params(self, request: HttpRequest, config: AliasConfig, data: QueryDict) -> dict[str, str]:
         """Per-request parameters (allow-listed and validated); override to add site-specific ones."""
@@ -113,7 +113,8 @@ class LoginView(View):
         self, request: HttpRequest, config: AliasConfig, data: QueryDict
     ) -> authorize.SignOnRequirement | None:
         """The signed step-up requirement a ``@pingone_required`` view sent along (``step_up``), if any."""
-        token = data.get(STEP_UP_FIELD)
+        # ``in`` first: a QueryDict's ``get`` of a missing name raises and catches an exception inside.
+        token = data.get(STEP_UP_FIELD) if STEP_UP_FIELD in data else None
         return read_step_up(token, config.alias) if token else None
 
     @sensitive_variables("sign_on")  # the PKCE verifier and nonce
