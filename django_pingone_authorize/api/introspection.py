@@ -131,9 +131,7 @@ def _within_cap(config: AliasConfig, issuer: str) -> bool:
     if added is not False:
         return True  # the first call of the window, or the cache cannot answer (this process's cap decided)
     try:
-        from django.core.cache import caches
-
-        return int(caches[config.CACHE].incr(key)) <= MAX_CALLS
+        return int(shared_cache.backend(config.CACHE).incr(key)) <= MAX_CALLS
     except Exception:  # expired meanwhile, or the backend failed: this process's cap decided
         return True
 

@@ -35,7 +35,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -230,7 +229,7 @@ def _count_failure(lim: Limits, key: str) -> int:
         return 1
     if added is False:
         try:
-            return int(caches[lim.cache].incr(counter))
+            return int(shared_cache.backend(lim.cache).incr(counter))
         except ValueError:  # expired between add and incr
             if shared_cache.add(lim.cache, counter, 1, lim.window):
                 return 1

@@ -1,4 +1,4 @@
-"""Outbound HTTP to PingOne: one pooled ``requests.Session`` per thread, a deadline on every call, and
+"""Outbound HTTP to PingOne: kept-alive connections shared by every thread, a deadline on every call, and
 every answer that is not the JSON we asked for turned into a ``ProviderError``.
 
 The ``timeout`` of a call is a deadline for all of it: connecting, sending, the status line and headers, the
@@ -205,19 +205,58 @@ class _KeepNoCookies(cookiejar.DefaultCookiePolicy):
         return False
 
 
+# The connection pools, one set for the whole process, shared by every thread's session. Under ASGI, Django runs
+# each request's synchronous code in a thread of its own (asgiref's ``ThreadSensitiveContext``): pools kept per
+# thread would open a new connection to PingOne for every sign-on. urllib3's pools are thread-safe; a session
+# (headers, the cookie policy) stays per thread.
+POOL_MAXSIZE = 32  # connections kept alive per PingOne host: at least the calls a worker makes at once
+_pools_lock = threading.Lock()
+_pools: _WatchedAdapter | None = None
+
+
+def _shared_pools() -> _WatchedAdapter:
+    global _pools
+    with _pools_lock:
+        if _pools is None:
+            _pools = _WatchedAdapter(pool_maxsize=POOL_MAXSIZE)
+        return _pools
+
+
 def http_session() -> requests.Session:
-    """This thread's pooled session (connections to PingOne are kept alive between sign-ons)."""
+    """This thread's session, on the process's pools (connections to PingOne are kept alive between sign-ons,
+    whichever thread makes the next call)."""
     session: requests.Session | None = getattr(_local, "session", None)
     if session is None:
         session = requests.Session()
         session.headers["User-Agent"] = "django-pingone-authorize"
         session.headers["Accept"] = "application/json"
         session.cookies.set_policy(_KeepNoCookies())
-        adapter = _WatchedAdapter()
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
+        pools = _shared_pools()
+        session.mount("https://", pools)
+        session.mount("http://", pools)
         _local.session = session
     return session
+
+
+def forget_connections() -> None:
+    """Close every kept-alive connection to PingOne; the next call opens a new one (tests; a forked worker)."""
+    global _pools
+    with _pools_lock:
+        pools, _pools = _pools, None
+    _local.__dict__.pop("session", None)
+    if pools is not None:
+        pools.close()
+
+
+def _new_pools_after_fork() -> None:
+    """A forked worker (gunicorn ``--preload``) must not share its parent's sockets: it opens its own."""
+    global _pools, _pools_lock
+    _pools_lock = threading.Lock()
+    _pools = None
+    _local.__dict__.pop("session", None)
+
+
+os.register_at_fork(after_in_child=_new_pools_after_fork)
 
 
 # A kept-alive connection that the provider (or a load balancer) closes while idle can be taken from the

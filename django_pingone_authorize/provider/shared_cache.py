@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
 
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 
 from django_pingone_authorize.conf import resets_on
 
@@ -44,6 +46,32 @@ _T = TypeVar("_T")
 _lock = threading.Lock()
 _warned_at: dict[str, float] = {}  # alias -> monotonic time of the last warning
 _down_until: dict[str, float] = {}  # alias -> monotonic time before which the cache is not asked
+
+
+# Backends whose clients are safe to share between threads, kept once per process. Django's ``caches`` gives each
+# ASGI request backend instances of its own (it is context-local), and a new ``RedisCache`` opens a new connection
+# pool: every request that reads the cache would connect to Redis anew (WSGI threads keep theirs). Other backends
+# (Memcached clients, a database) are taken from ``caches`` as Django hands them out.
+SHAREABLE: tuple[type[BaseCache], ...] = (RedisCache, LocMemCache)
+_backends: dict[str, BaseCache] = {}
+
+
+def backend(alias: str) -> BaseCache:
+    """The cache ``alias`` (an unknown alias is a configuration error: not caught): this process's one instance
+    of a ``SHAREABLE`` backend, else ``caches[alias]``."""
+    cache = _backends.get(alias)
+    if cache is None:
+        cache = caches[alias]
+        if isinstance(cache, SHAREABLE):
+            with _lock:
+                cache = _backends.setdefault(alias, cache)
+    return cache
+
+
+@resets_on("CACHES")
+def _forget_backends() -> None:
+    with _lock:
+        _backends.clear()
 
 
 def _is_resting(alias: str) -> bool:
@@ -88,7 +116,7 @@ def _ask(alias: str, operation: str, call: Callable[[BaseCache], _T], failed: _T
     """``call(cache)``, or ``failed`` when the backend is resting or fails (the outage is then recorded)."""
     if _is_resting(alias):
         return failed
-    cache = caches[alias]  # an unknown alias is a configuration error: not caught
+    cache = backend(alias)
     try:
         value = call(cache)
     except Exception as exc:  # any backend's connection error: redis, pymemcache, a database
@@ -102,7 +130,7 @@ async def _aask(alias: str, operation: str, call: Callable[[BaseCache], Awaitabl
     """``_ask`` through Django's async cache API (``aget``, ``aadd``...): for ``async`` callers."""
     if _is_resting(alias):
         return failed
-    cache = caches[alias]
+    cache = backend(alias)
     try:
         value = await call(cache)
     except Exception as exc:

@@ -59,6 +59,7 @@ from tests.perf.load import HEADER, NEW_CONNECTION, one_sign_on, page_summary, p
 
 EXAMPLE = ROOT / "example_project"
 REQUEST_TIMEOUT = 30.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 FAST = 1.0  # seconds: a 503 within this is "answered at once" (a TIMEOUT-long wait is not)
 
 PEER_PATHS = {  # login path, callback path, on the bench site
@@ -163,6 +164,20 @@ class Hosts:
                 process.kill()
                 process.wait(timeout=5)
         self.processes = []
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the hosts' server processes have used so far: each master and its workers."""
+        masters = {process.pid for process in self.processes if process.poll() is None}
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if pid in masters or ppid in masters:
+                total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+        return total
 
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.workdir.glob("host*.log")))
@@ -303,6 +318,22 @@ class Throughput:
     served: dict[str, int]
     errors: list[str] = field(default_factory=list)
     round_rates: list[float] = field(default_factory=list)
+    cpu_ms: float = 0.0  # the hosts' CPU time per completed sign-on (steadier than sign-ons/s on a busy machine)
+
+
+def cpu_comparison(rows: list[dict[str, Any]]) -> list[str]:
+    """Ours against the most frugal peer in the hosts' CPU per sign-on, per kind of worker (for reading only)."""
+    lines = []
+    for server in ("sync", "gthread", "asgi"):
+        ours = next((r for r in rows if r["label"] == f"ours / {server}" and r["cpu_ms"]), None)
+        peers = [r for r in rows if r["label"].endswith(f" / {server}") and r is not ours and r["cpu_ms"]]
+        if ours and peers:
+            best = min(peers, key=lambda r: r["cpu_ms"])
+            lines.append(
+                f"CPU per sign-on: {ours['label']} {ours['cpu_ms']:.1f} ms vs {best['label']} {best['cpu_ms']:.1f} ms "
+                f"({ours['cpu_ms'] / best['cpu_ms']:.2f}x)"
+            )
+    return lines
 
 
 def run_signons(
@@ -591,7 +622,7 @@ def run(args: argparse.Namespace) -> int:
             variants = [v for v in args.matrix if site == "peers" or v.client == "ours"]
             per_round = max(1, args.signons // args.rounds)
             gathered: dict[Variant, dict[str, Any]] = {
-                v: {"latencies": [], "errors": [], "wall": 0.0, "rates": [], "served": {}} for v in variants
+                v: {"latencies": [], "errors": [], "wall": 0.0, "rates": [], "served": {}, "cpu": 0.0} for v in variants
             }
             shuffled = random.Random(1)
             for round_number in range(args.rounds):
@@ -620,7 +651,9 @@ def run(args: argparse.Namespace) -> int:
                                 one_sign_on(n, front, _p)
 
                         run_signons(min(args.threads * 2, per_round), args.threads, deadline, one)  # warm-up
+                        cpu_before = hosts.cpu_seconds()
                         latencies, errors, wall = run_signons(per_round, args.threads, deadline, one)
+                        gathered[variant]["cpu"] += hosts.cpu_seconds() - cpu_before
                     finally:
                         if nginx:
                             nginx.stop()
@@ -652,6 +685,7 @@ def run(args: argparse.Namespace) -> int:
                     served=got["served"],
                     errors=got["errors"][:5],
                     round_rates=[round(r, 1) for r in got["rates"]],
+                    cpu_ms=got["cpu"] * 1000 / len(latencies) if latencies else 0.0,
                 )
                 summary["throughput"].append(asdict(result))
                 if got["errors"]:
@@ -724,18 +758,21 @@ def print_report(args: argparse.Namespace, summary: dict[str, Any]) -> None:
     if summary["throughput"]:
         print()
         print(
-            "| client / workers | completed | sign-ons/s | median of rounds | per round | p50 | p99 | requests per host |"
+            "| client / workers | completed | sign-ons/s | median of rounds | per round | p50 | p99 | "
+            "hosts' CPU per sign-on | requests per host |"
         )
-        print("| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |")
+        print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |")
         for row in summary["throughput"]:
             served = " / ".join(str(n) for _, n in sorted(row["served"].items())) or "-"
             rounds = ", ".join(f"{rate:.1f}" for rate in row["round_rates"])
             print(
                 f"| {row['label']} | {row['completed']}/{row['signons']} | {row['rate']:.1f} | "
-                f"{round_median(row):.1f} | {rounds} | {row['p50_ms']:.0f} ms | {row['p99_ms']:.0f} ms | {served} |"
+                f"{round_median(row):.1f} | {rounds} | {row['p50_ms']:.0f} ms | {row['p99_ms']:.0f} ms | {row['cpu_ms']:.1f} ms | {served} |"
             )
         print()
         for line in verdict(summary["throughput"]):
+            print(line)
+        for line in cpu_comparison(summary["throughput"]):
             print(line)
     outage = summary.get("outage")
     if outage:

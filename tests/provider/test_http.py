@@ -60,14 +60,14 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def provider() -> Iterator[Scripted]:
-    client._local.__dict__.pop("session", None)  # no pooled connection from another test
+    client.forget_connections()  # no pooled connection from another test
     server = Scripted()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield server
     server.shutdown()
     server.server_close()
-    client._local.__dict__.pop("session", None)
+    client.forget_connections()
 
 
 def answers(provider: Scripted, status: int, body: Any, **headers: str) -> None:

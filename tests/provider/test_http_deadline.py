@@ -142,9 +142,9 @@ class DrippingServer:
 @pytest.fixture
 def fresh_session() -> Iterator[None]:
     """Each test starts with no pooled connection in this thread."""
-    client._local.__dict__.pop("session", None)
+    client.forget_connections()
     yield
-    client._local.__dict__.pop("session", None)
+    client.forget_connections()
 
 
 @pytest.fixture
@@ -205,6 +205,14 @@ def test_the_watchdog_leaves_kept_alive_connections_and_later_calls_alone(
         time.sleep(0.4)  # past the deadline of the call just made
     assert fast.connections == 1  # the same connection, kept alive and not shut by a stale watch
 
+    # A call from another thread (under ASGI, each request's own) takes the same kept-alive connection.
+    elsewhere = threading.Thread(
+        target=client.request_json, args=("GET", fast.url), kwargs={"timeout": 1.0, "what": "signing key request"}
+    )
+    elsewhere.start()
+    elsewhere.join(timeout=5)
+    assert fast.connections == 1
+
     slow = DrippingServer(0)
     servers.append(slow)
     _, error = timed_call(slow.url, timeout=0.5)
@@ -222,16 +230,15 @@ def test_the_watchdog_leaves_kept_alive_connections_and_later_calls_alone(
     assert time.monotonic() - started < 2.0
 
 
-def test_the_deadline_holds_for_calls_in_many_threads_at_once(servers: list[DrippingServer]) -> None:
+def test_the_deadline_holds_for_calls_in_many_threads_at_once(
+    fresh_session: None, servers: list[DrippingServer]
+) -> None:
     server = DrippingServer(header_end(answer()))
     servers.append(server)
     results: list[tuple[float, ProviderError | None]] = []
 
     def call() -> None:
-        try:
-            results.append(timed_call(server.url))
-        finally:
-            client._local.__dict__.pop("session", None)
+        results.append(timed_call(server.url))
 
     threads = [threading.Thread(target=call) for _ in range(6)]
     for thread in threads:

@@ -50,9 +50,9 @@ class ScriptedServer:
 @pytest.fixture
 def fresh_session() -> Iterator[None]:
     """Each test starts with no pooled connection in this thread."""
-    client._local.__dict__.pop("session", None)
+    client.forget_connections()
     yield
-    client._local.__dict__.pop("session", None)
+    client.forget_connections()
 
 
 def test_a_connection_dropped_without_an_answer_is_sent_again_once(fresh_session: None) -> None:
