@@ -13,6 +13,7 @@ sign-on with a ``SignOnError`` (a 4xx page), and a database that cannot answer w
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 import unicodedata
 from contextlib import nullcontext
@@ -66,6 +67,10 @@ class PingOneBackend(ModelBackend):
         if user is None or not self.user_can_authenticate(cast(Any, user)):
             return None
         return user
+
+    # Django's ``authenticate()`` asks ``inspect.signature`` of each backend's ``authenticate`` on every call, which
+    # works it out from the code each time: worked out once here (a subclass's own ``authenticate`` is not affected).
+    authenticate.__signature__ = inspect.signature(authenticate)  # type: ignore[attr-defined]
 
     # -- hooks -------------------------------------------------------------------------------------
 

@@ -12,9 +12,10 @@ cancelled"), 502/503 when PingOne cannot be reached or answers nothing usable.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, TypeVar
 
 from django.conf import settings
@@ -26,6 +27,29 @@ from django.utils.translation import gettext_lazy as _
 
 from django_pingone_authorize.errors import ProviderError, SignOnError, printable
 from django_pingone_authorize.signals import sign_on_failed
+
+# What ``never_cache`` sends, as constants (an ``Expires`` in the past means the same as its "now").
+NEVER_CACHE_HEADERS = {
+    "Cache-Control": "max-age=0, no-cache, no-store, must-revalidate, private",
+    "Expires": "Thu, 01 Jan 1970 00:00:00 GMT",
+}
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+
+
+def never_cached(view: _View) -> _View:
+    """``never_cache`` for a view on the sign-on's hot path (the login, the callback), applied once to the view
+    function: ``method_decorator`` on ``dispatch`` re-applies its decorators on every request, and ``never_cache``
+    parses ``Cache-Control`` and formats a date on each (``tests/perf/README.md``)."""
+
+    @functools.wraps(view)
+    def no_store_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        for name, value in NEVER_CACHE_HEADERS.items():
+            response.headers[name] = value
+        return response
+
+    return no_store_view  # type: ignore[return-value]
+
 
 logger = logging.getLogger(__name__)
 

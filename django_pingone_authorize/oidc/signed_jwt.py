@@ -16,6 +16,7 @@ into its own error; ``ProviderError`` (the keys could not be fetched) is passed 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,6 +31,10 @@ from django_pingone_authorize.provider.signing_keys import signing_key
 KeySource = Callable[[AliasConfig, ProviderMetadata, str | None, str], jwt.PyJWK]
 
 
+# A compact JWS: base64url segments (PyJWT accepts their "=" padding) and two dots.
+_COMPACT = re.compile(r"[A-Za-z0-9_\-=]+\.[A-Za-z0-9_\-=]*\.[A-Za-z0-9_\-=]*")
+
+
 class JWTRefused(Exception):
     """A token that cannot be accepted; ``reason`` is one of the module doc's."""
 
@@ -42,10 +47,12 @@ def unverified_header(token: str, max_length: int) -> dict[str, Any]:
     """The token's header, unverified; ``missing`` for an empty or too long token, ``malformed`` otherwise."""
     if not isinstance(token, str) or not token or len(token) > max_length:
         raise JWTRefused("missing")
-    if token.count(".") != 2:
+    if token.count(".") != 2 or not _COMPACT.fullmatch(token):
         raise JWTRefused("malformed")  # also refuses encrypted (5-part) tokens
     try:
-        header = jwt.get_unverified_header(token)
+        # The header segment alone: PyJWT checks each character of each segment it is given in Python, one by
+        # one, and ``decode`` reads (and checks) the whole token again.
+        header = jwt.get_unverified_header(token.partition(".")[0] + "..")
     except jwt.PyJWTError:
         raise JWTRefused("malformed") from None
     return header

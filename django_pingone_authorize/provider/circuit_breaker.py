@@ -3,7 +3,9 @@
 
 One breaker per PingOne environment, keyed by the URL's scheme, host and first path segment
 (``https://auth.pingone.com/{envID}``; with a custom domain ``https://{domain}/as``). Its state lives in
-Django's cache, so every worker and every host learns at once that PingOne is down and when it is back:
+Django's cache, so every worker and every host learns that PingOne is down (within ``CLOSED_MEMO_SECONDS``, 1 s:
+a process that has seen the circuit closed does not read the cache again before each call; its own failure ends
+that at once) and when it is back:
 
 * **closed** (normal): every call goes out. A *failure* — the connection refused, reset or broken off, the
   deadline passed, an HTTP 5xx — is counted; ``FAILURES`` of them within ``WINDOW`` seconds, all workers
@@ -122,6 +124,10 @@ class _LocalState:
 
 
 _local = _LocalState()
+# How long a process takes the shared cache's "closed" for granted before asking again: another worker's opening
+# reaches this one within that (its own failures at once). Without it, every call to PingOne reads the cache.
+CLOSED_MEMO_SECONDS = 1.0
+_closed_at: dict[str, float] = {}  # key -> monotonic time the shared cache last said "closed"
 # Keys this process saw fail recently (wall time): a success then clears the shared count. Without it, every
 # successful call would write to the cache.
 _failed_here: dict[str, float] = {}
@@ -138,8 +144,15 @@ class Ticket:
     started: float = 0.0  # wall time a probe went out
 
 
-def _open_until(lim: Limits, key: str) -> float | None:
-    """When the cool-down ends (wall time) if the circuit is open or half-open, else None."""
+def _open_until(lim: Limits, key: str, *, memo: bool = False) -> float | None:
+    """When the cool-down ends (wall time) if the circuit is open or half-open, else None. ``memo``: a circuit
+    the shared cache said was closed less than ``CLOSED_MEMO_SECONDS`` ago, with no failure here since, is taken
+    as still closed without asking the cache again (``before_call``: not one cache read per call to PingOne)."""
+    if memo:
+        seen = _closed_at.get(key)
+        if seen is not None and time.monotonic() - seen < CLOSED_MEMO_SECONDS:
+            return None
+    _closed_at.pop(key, None)
     value = shared_cache.get(lim.cache, _cache_key("open", key))
     if value is shared_cache.UNAVAILABLE:
         with _local.lock:
@@ -159,6 +172,7 @@ def _open_until(lim: Limits, key: str) -> float | None:
                 _local.open_until.pop(key, None)
                 _local.probe_until.pop(key, None)
                 _local.shared.discard(key)
+        _closed_at[key] = time.monotonic()
         return None
     return float(value)
 
@@ -188,7 +202,7 @@ def before_call(url: str, *, counted: bool = True) -> Ticket:
     key = breaker_key(url)
     if not lim.enabled:
         return Ticket(key, enabled=False)
-    until = _open_until(lim, key)
+    until = _open_until(lim, key, memo=True)
     if until is None:
         return Ticket(key, counted=counted)
     now = time.time()
@@ -280,6 +294,7 @@ def record_failure(ticket: Ticket, reason: str) -> None:
     lim = limits()
     key = ticket.key
     _failed_here[key] = time.time()
+    _closed_at.pop(key, None)  # the next call asks the cache: this failure, or others', may have opened it
     if ticket.probe:
         _open(lim, key, reason, 0, since=ticket.started)
         return
@@ -305,6 +320,7 @@ def reset_caches() -> None:
         _local.probe_until.clear()
         _local.shared.clear()
     _failed_here.clear()
+    _closed_at.clear()
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ which ends embedded (``pi.flow``) sign-ons through the same methods.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -18,18 +19,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.debug import SafeExceptionReporterFilter
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from django_pingone_authorize.conf import get_alias
 from django_pingone_authorize.errors import SignOnError
 from django_pingone_authorize.oidc.authorization_response import RESPONSE_PARAMS, response_params
-from django_pingone_authorize.pages import protect_page
+from django_pingone_authorize.pages import never_cached, protect_page
 from django_pingone_authorize.sign_on import completed, pending
 from django_pingone_authorize.views.sign_on_steps import SignOnStepsMixin
 
@@ -56,12 +55,17 @@ def hide_code_from_error_reports(request: HttpRequest) -> None:
             request.META[key] = value.replace(query, new_query)
 
 
-@method_decorator([never_cache, csrf_exempt, sensitive_post_parameters("code")], name="dispatch")
 class CallbackView(SignOnStepsMixin, View):
     """``pingone:callback``: GET (query) and POST (``form_post``; CSRF-exempt, protected by state)."""
 
     http_method_names = ["get", "post"]
     hop_template_name = "django_pingone_authorize/callback_hop.html"
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
+        # Instead of @method_decorator([never_cache, csrf_exempt, sensitive_post_parameters("code")],
+        # name="dispatch"), which re-applies them on every request: once, to the view function.
+        return csrf_exempt(never_cached(sensitive_post_parameters("code")(super().as_view(**initkwargs))))
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:

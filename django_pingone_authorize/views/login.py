@@ -9,7 +9,6 @@ embedded sign-on page instead.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +26,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_pingone_authorize.conf import DEFAULT_ALIAS, PER_REQUEST_PARAMS, AliasConfig, get_alias
 from django_pingone_authorize.errors import SignOnError
 from django_pingone_authorize.oidc import authorize
-from django_pingone_authorize.pages import failure_response, protect_page
+from django_pingone_authorize.pages import failure_response, never_cached, protect_page
 from django_pingone_authorize.provider.discovery import ProviderMetadata, get_metadata
 from django_pingone_authorize.redirects import callback_uri, safe_next_url
 from django_pingone_authorize.sign_on import pending
@@ -35,30 +34,11 @@ from django_pingone_authorize.sign_on.embedded import begin_flow, signon_url
 from django_pingone_authorize.sign_on.pending import PendingSignOn
 from django_pingone_authorize.sign_on.requirements import STEP_UP_FIELD, read_step_up
 
-# What ``never_cache`` sends, as constants (an ``Expires`` in the past means the same as its "now").
-NEVER_CACHE_HEADERS = {
-    "Cache-Control": "max-age=0, no-cache, no-store, must-revalidate, private",
-    "Expires": "Thu, 01 Jan 1970 00:00:00 GMT",
-}
-
 
 def protect_login_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """``never_cache`` and ``csrf_protect`` for the login view, applied once to the view function.
-
-    The login is the app's one hot path: ``method_decorator`` on ``dispatch`` would re-apply the decorators on
-    every request (a new ``CsrfViewMiddleware`` each time) and ``never_cache`` formats a date and parses
-    ``Cache-Control`` on each: a visible share of the login's cost over a bare view (``tests/perf/README.md``).
-    """
-    protected = csrf_protect(view)
-
-    @functools.wraps(view)
-    def login_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = protected(request, *args, **kwargs)
-        for name, value in NEVER_CACHE_HEADERS.items():
-            response.headers[name] = value
-        return response
-
-    return login_view
+    """``never_cache`` and ``csrf_protect`` for the login view, applied once to the view function
+    (``pages.never_cached``: the login is the app's hot path, ``tests/perf/README.md``)."""
+    return never_cached(csrf_protect(view))
 
 
 class AuthorizeRedirect(HttpResponseRedirect):

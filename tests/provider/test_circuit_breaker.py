@@ -1,6 +1,7 @@
 """The circuit breaker in front of PingOne (``circuit_breaker``): opens after repeated failures, fails calls
 at once while open, lets one probe through after the cool-down, closes on the probe's success; shared
-through the cache (another "worker" learns at once), per environment, and never broken by the cache."""
+through the cache (another "worker" learns within ``CLOSED_MEMO_SECONDS``), per environment, and never broken by
+the cache."""
 
 from __future__ import annotations
 
@@ -115,6 +116,30 @@ def test_every_worker_learns_from_the_shared_cache() -> None:
     for _ in range(3):
         fail()
     cb.reset_caches()  # another worker: no state of its own, only the cache
+    assert fails_fast()
+
+
+def test_a_closed_circuit_is_read_from_the_cache_once_per_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[str] = []
+    real_get = shared_cache.get
+    monkeypatch.setattr(shared_cache, "get", lambda alias, key: reads.append(key) or real_get(alias, key))
+    for _ in range(5):
+        ok()
+    assert len(reads) == 1  # not one cache read per call to PingOne
+
+    # Another worker opens the circuit: this one learns it once its memo is over, and fails fast from then on.
+    monkeypatch.setattr(cb, "CLOSED_MEMO_SECONDS", 0.2)
+    ok()
+    caches["default"].set(cb._cache_key("open", cb.breaker_key(URL)), time.time() + 30, 30)
+    assert not fails_fast()  # within the memo: the call goes out (and a failure of it would end the memo)
+    time.sleep(0.25)
+    assert fails_fast()
+
+
+def test_a_failure_here_ends_the_memo() -> None:
+    ok()  # "closed", remembered
+    caches["default"].set(cb._cache_key("open", cb.breaker_key(URL)), time.time() + 30, 30)  # opened elsewhere
+    fail(reason="provider_unreachable")  # this worker's own call fails: it asks the cache at its next call
     assert fails_fast()
 
 
