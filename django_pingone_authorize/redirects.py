@@ -61,6 +61,6 @@ def callback_uri(request: HttpRequest, config: AliasConfig) -> str:
 
 
 @receiver(setting_changed)
-def _forget_callback_path(*, setting: str, **kwargs: Any) -> None:
+def _forget_callback_urls(*, setting: str, **kwargs: Any) -> None:
     if setting == "ROOT_URLCONF":
         _callback_url.cache_clear()

@@ -31,7 +31,7 @@ from django_pingone_authorize.provider.signing_keys import signing_key
 KeySource = Callable[[AliasConfig, ProviderMetadata, str | None, str], jwt.PyJWK]
 
 
-# A compact JWS: base64url segments (PyJWT accepts their "=" padding) and two dots.
+# A compact JWS: three base64url segments (PyJWT accepts their "=" padding), so exactly two dots.
 _COMPACT = re.compile(r"[A-Za-z0-9_\-=]+\.[A-Za-z0-9_\-=]*\.[A-Za-z0-9_\-=]*")
 
 
@@ -47,7 +47,7 @@ def unverified_header(token: str, max_length: int) -> dict[str, Any]:
     """The token's header, unverified; ``missing`` for an empty or too long token, ``malformed`` otherwise."""
     if not isinstance(token, str) or not token or len(token) > max_length:
         raise JWTRefused("missing")
-    if token.count(".") != 2 or not _COMPACT.fullmatch(token):
+    if not _COMPACT.fullmatch(token):
         raise JWTRefused("malformed")  # also refuses encrypted (5-part) tokens
     try:
         # The header segment alone: PyJWT checks each character of each segment it is given in Python, one by
