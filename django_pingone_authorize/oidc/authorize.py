@@ -98,6 +98,11 @@ def _loosening(message: str | Promise) -> SignOnError:
     return SignOnError("bad_request_parameter", message)
 
 
+# What an alias asks when neither the request nor a step-up asks anything: the same at every sign-on, so merged
+# once per (PROMPT, MAX_AGE, ACR_VALUES). Few entries (one per alias and configuration), emptied past 64.
+_ALIAS_ONLY: dict[tuple[object, ...], Requested] = {}
+
+
 def requested(config: AliasConfig, extra: dict[str, str], site: SignOnRequirement | None = None) -> Requested:
     """Merge the alias's fixed values, a step-up's and the request's (``extra``, already validated).
 
@@ -106,7 +111,22 @@ def requested(config: AliasConfig, extra: dict[str, str], site: SignOnRequiremen
     ``ALLOWED_ACR_VALUES`` and, when the alias (or a step-up) fixes policies, each among those. Anything
     else is refused (``SignOnError`` ``bad_request_parameter``, a 400), never silently dropped.
     """
-    site = site or _NO_REQUIREMENT
+    if site is None and not extra:
+        key = (config.PROMPT, config.MAX_AGE, config.ACR_VALUES)
+        try:
+            found = _ALIAS_ONLY.get(key)
+        except TypeError:  # an option of a type the checks refuse (pingone.E041-E043): merged each time
+            return _merge(config, extra, _NO_REQUIREMENT)
+        if found is None:
+            found = _merge(config, extra, _NO_REQUIREMENT)
+            if len(_ALIAS_ONLY) >= 64:
+                _ALIAS_ONLY.clear()
+            _ALIAS_ONLY[key] = found
+        return found
+    return _merge(config, extra, site or _NO_REQUIREMENT)
+
+
+def _merge(config: AliasConfig, extra: dict[str, str], site: SignOnRequirement) -> Requested:
     limits = [value for value in (config.MAX_AGE, site.max_age) if value is not None]
     max_age = min(limits) if limits else None
     if extra.get("max_age"):

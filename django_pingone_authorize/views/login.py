@@ -9,6 +9,7 @@ embedded sign-on page instead.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,8 +38,21 @@ from django_pingone_authorize.sign_on.requirements import STEP_UP_FIELD, read_st
 
 def protect_login_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """``never_cache`` and ``csrf_protect`` for the login view, applied once to the view function
-    (``pages.never_cached``: the login is the app's hot path, ``tests/perf/README.md``)."""
-    return never_cached(csrf_protect(view))
+    (``pages.never_cached``: the login is the app's hot path, ``tests/perf/README.md``).
+
+    A request the site's ``CsrfViewMiddleware`` has already accepted (it marks it ``csrf_processing_done``, which
+    ``csrf_protect``'s own check then takes as done too) goes to the view without ``csrf_protect``'s second pass,
+    which would only read the CSRF cookie again; any other request (a site without the middleware) is checked by
+    ``csrf_protect``."""
+    protected = csrf_protect(view)
+
+    @functools.wraps(view)
+    def login_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if getattr(request, "csrf_processing_done", False):
+            return view(request, *args, **kwargs)
+        return protected(request, *args, **kwargs)
+
+    return never_cached(login_view)
 
 
 class AuthorizeRedirect(HttpResponseRedirect):

@@ -142,6 +142,26 @@ def test_requested_with_nothing_asked_is_the_aliases_fixed_values() -> None:
     assert requested(fixed, {}) == authorize.Requested("login", 600, ("Multi_Factor",))
 
 
+def test_what_an_alias_alone_asks_is_merged_once_per_configuration_and_follows_a_change() -> None:
+    # Merged once, then kept: the same answer, not recomputed (the login's hot path, tests/perf/README.md).
+    first = requested(config(PROMPT="login", MAX_AGE=300), {})
+    assert requested(config(PROMPT="login", MAX_AGE=300), {}) is first
+    # Another configuration (settings changed, another alias) gets its own merge.
+    assert requested(config(PROMPT="consent", MAX_AGE=300), {}) == authorize.Requested("consent", 300, ())
+    assert requested(config(PROMPT="login", MAX_AGE=60), {}).max_age == 60
+    assert requested(config(ACR_VALUES="Multi_Factor"), {}).acr_values == ("Multi_Factor",)
+    # Anything asked by the request or a step-up is merged each time, never answered from the memo.
+    assert requested(config(PROMPT="login", MAX_AGE=300), {"max_age": "30"}).max_age == 30
+    assert requested(config(PROMPT="login", MAX_AGE=300), {}, SignOnRequirement(max_age=10)).max_age == 10
+    # A refused configuration is refused each time (nothing kept), and an option of a type the checks refuse
+    # (unhashable) is still merged rather than breaking the sign-on.
+    for _ in range(2):
+        assert refusal(lambda: requested(config(PROMPT="none login"), {})) == "bad_request_parameter"
+    unhashable = config(ACR_VALUES=["Multi_Factor"])
+    assert requested(unhashable, {}) == requested(unhashable, {})
+    assert requested(unhashable, {}) is not requested(unhashable, {})
+
+
 def test_a_request_may_shorten_max_age_but_not_lengthen_it() -> None:
     assert requested(config(MAX_AGE=600), {"max_age": "60"}).max_age == 60
     assert requested(config(MAX_AGE=600), {"max_age": "600"}).max_age == 600

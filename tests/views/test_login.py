@@ -93,9 +93,22 @@ def test_get_can_be_switched_off(client: Client, configure: Any) -> None:
     assert SESSION_KEY not in client.session
 
 
-def test_post_requires_csrf(configure: Any) -> None:
+@pytest.mark.parametrize("site_checks", [True, False], ids=["site-csrf-middleware", "no-csrf-middleware"])
+def test_post_requires_csrf(settings: Any, configure: Any, site_checks: bool) -> None:
+    # Checked by the site's CsrfViewMiddleware when it has one, by the view's own csrf_protect when it has none.
+    csrf_middleware = "django.middleware.csrf.CsrfViewMiddleware"
+    assert csrf_middleware in settings.MIDDLEWARE
+    if not site_checks:
+        settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != csrf_middleware]
     browser = Client(enforce_csrf_checks=True)
     assert browser.post("/pingone/login/").status_code == 403
+    secret = "k" * 32
+    browser.cookies["csrftoken"] = secret
+    assert browser.post("/pingone/login/", {"csrfmiddlewaretoken": "w" * 32}).status_code == 403
+    started = browser.post("/pingone/login/", {"csrfmiddlewaretoken": secret})
+    assert started.status_code == 302
+    assert started["Location"].startswith("https://")
+    assert len(browser.session[SESSION_KEY]) == 1
 
 
 @pytest.mark.parametrize(
