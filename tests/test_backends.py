@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
 
+from django_pingone_authorize import backends
 from django_pingone_authorize.backends import PingOneBackend
 from django_pingone_authorize.conf import AliasConfig
 from django_pingone_authorize.errors import SignOnError
@@ -155,6 +156,46 @@ def test_an_unusable_username_claim_gives_a_name_derived_from_issuer_and_subject
 def test_a_username_taken_in_any_case_is_not_reused(backend: PingOneBackend) -> None:
     User.objects.create_user("ANN", "someone@example.com", "pw")
     assert backend.username_for(claims(), config()) == derived("sub-ann")  # "ann" next to "ANN" would be an impostor
+
+
+@pytest.mark.parametrize("compiled_once", [True, False], ids=["compiled-once", "orm-each-time"])
+def test_username_taken_answers_as_djangos_iexact_and_runs_one_statement(
+    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any, compiled_once: bool
+) -> None:
+    # The check the new user's name goes through, compiled once or (a database whose compiled query does not hold
+    # the username as one parameter) through the ORM each time: the same answers as Django's own lookup, LIKE's
+    # wildcards and escape character taken literally.
+    if not compiled_once:
+        monkeypatch.setattr(backends, "_taken_query", lambda model, database: None)
+    for name in ("ann", "a_b", "100%", "back\\slash", "Zoë"):
+        User.objects.create_user(name)
+    asked = [
+        "ANN",
+        "aNn",
+        "ann ",
+        "an",
+        "a_b",
+        "A_B",
+        "axb",
+        "100%",
+        "1000",
+        "100x",
+        "back\\slash",
+        "backxslash",
+        "back\\\\slash",
+        "zoë",
+        "Zoë",
+        "%",
+        "_",
+        "pingone-probe-%_\\-username",
+    ]
+    expected = {name: User.objects.filter(username__iexact=name).exists() for name in asked}
+    assert expected["ANN"] and expected["a_b"] and not expected["axb"] and not expected["100x"]
+    for name in asked:
+        with django_assert_num_queries(1):
+            assert backends.username_taken(name) is expected[name], name
+    backends.reset_caches()
+    assert backends.username_taken("Ann") and not backends.username_taken("bob")
 
 
 def test_when_even_the_derived_username_is_taken_it_is_a_conflict(backend: PingOneBackend) -> None:
