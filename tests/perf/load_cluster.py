@@ -10,7 +10,8 @@ the browsers reach the provider directly.
 
 Part 1, throughput (``--matrix``): for each variant, ``--signons`` whole sign-ons by new browsers over
 ``--threads`` threads (in ``--rounds`` rounds, the variants interleaved: the machine's load drifts), on the bench site (``bench_settings``: ours, mozilla-django-oidc and Authlib wired the
-same way: same client of the same provider, client_secret_post, PKCE, same database, sessions and cache) with
+same way: same client of the same provider, client_secret_post, PKCE, same database, sessions and cache; and
+"floor", the bench's bare secure sign-on, what any Django site pays: not a peer, read beside them) with
 the oidc-provider fixture (``--provider op``), or on the example site with the PingOne stand-in
 (``--provider standin``; then only ours). Sign-ons per second, p50 and p99, and how many requests each host
 served.
@@ -66,6 +67,9 @@ PEER_PATHS = {  # login path, callback path, on the bench site
     "ours": ("/pingone/login/?next=/", "/pingone/callback/"),
     "mozilla-django-oidc": ("/oidc/authenticate/?next=/", "/oidc/callback/"),
     "Authlib": ("/authlib/login/", "/authlib/callback/"),
+    # Not a peer: the bench's bare secure sign-on (bench_urls.py), what any Django site pays for one (the ASGI
+    # against gthread comparison reads it).
+    "floor": ("/floor/signon/", "/floor/callback/"),
 }
 # gunicorn 25+ opens a control socket under ~/.gunicorn; two masters at once race for it.
 GUNICORN_NO_CONTROL = (
@@ -74,7 +78,8 @@ GUNICORN_NO_CONTROL = (
     in subprocess.run([sys.executable, "-m", "gunicorn", "--help"], capture_output=True, text=True, check=False).stdout
     else []
 )
-CLIENT_NAMES = {"ours": "ours", "mozilla": "mozilla-django-oidc", "authlib": "Authlib"}
+CLIENT_NAMES = {"ours": "ours", "mozilla": "mozilla-django-oidc", "authlib": "Authlib", "floor": "floor"}
+NOT_PEERS = ("ours", "floor")
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,7 @@ class Hosts:
                     sys.executable, "-m", "uvicorn", "tests.perf.cluster_app:asgi",
                     "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
                     "--lifespan", "off", "--no-access-log", "--log-level", "warning", "--backlog", "512",
+                    "--loop", "uvloop", "--http", "httptools",  # the bench extra's; uvicorn's advice for production
                 ]  # fmt: skip
                 host_env = {**env, "LOAD_SERVER": "uvicorn"}
             else:
@@ -293,7 +299,9 @@ def verdict(rows: list[dict[str, Any]]) -> list[str]:
     lines = []
     for server in ("sync", "gthread", "asgi"):
         ours = medians.get(("ours", server))
-        peers = [(rate, client) for (client, kind), rate in medians.items() if kind == server and client != "ours"]
+        peers = [
+            (rate, client) for (client, kind), rate in medians.items() if kind == server and client not in NOT_PEERS
+        ]
         if ours is None or not peers:
             continue
         best, who = max(peers)
@@ -303,6 +311,14 @@ def verdict(rows: list[dict[str, Any]]) -> list[str]:
     if asgi is not None and gthread is not None:
         word = "ahead" if asgi >= gthread else "BEHIND"
         lines.append(f"{word}: ours / asgi {asgi:.1f} vs ours / gthread {gthread:.1f} sign-ons/s")
+    floor_asgi, floor_gthread = medians.get(("floor", "asgi")), medians.get(("floor", "gthread"))
+    if floor_asgi is not None and floor_gthread is not None:  # for reading: what Django's ASGI path costs any site
+        lines.append(
+            f"for reading: floor / asgi {floor_asgi:.1f} vs floor / gthread {floor_gthread:.1f} sign-ons/s "
+            f"({floor_asgi / floor_gthread:.2f}x; ours {asgi / gthread:.2f}x)"
+            if asgi is not None and gthread is not None
+            else f"for reading: floor / asgi {floor_asgi:.1f} vs floor / gthread {floor_gthread:.1f} sign-ons/s"
+        )
     return lines
 
 
@@ -326,13 +342,25 @@ def cpu_comparison(rows: list[dict[str, Any]]) -> list[str]:
     lines = []
     for server in ("sync", "gthread", "asgi"):
         ours = next((r for r in rows if r["label"] == f"ours / {server}" and r["cpu_ms"]), None)
-        peers = [r for r in rows if r["label"].endswith(f" / {server}") and r is not ours and r["cpu_ms"]]
+        peers = [
+            r
+            for r in rows
+            if r["label"].endswith(f" / {server}") and r["label"].split(" / ")[0] not in NOT_PEERS and r["cpu_ms"]
+        ]
         if ours and peers:
             best = min(peers, key=lambda r: r["cpu_ms"])
             lines.append(
                 f"CPU per sign-on: {ours['label']} {ours['cpu_ms']:.1f} ms vs {best['label']} {best['cpu_ms']:.1f} ms "
                 f"({ours['cpu_ms'] / best['cpu_ms']:.2f}x)"
             )
+    by_label = {r["label"]: r["cpu_ms"] for r in rows if r["cpu_ms"]}
+    extra = []
+    for client in dict.fromkeys(r["label"].split(" / ")[0] for r in rows):
+        asgi, gthread = by_label.get(f"{client} / asgi"), by_label.get(f"{client} / gthread")
+        if asgi and gthread:
+            extra.append(f"{client} {asgi - gthread:+.1f} ms ({asgi / gthread:.2f}x)")
+    if extra:
+        lines.append("CPU per sign-on, asgi against gthread: " + ", ".join(extra))
     return lines
 
 
@@ -824,9 +852,10 @@ def main(argv: list[str] | None = None) -> int:
         type=parse_matrix,
         default=parse_matrix(
             "ours:sync,ours:gthread,ours:asgi,mozilla:sync,mozilla:gthread,mozilla:asgi,"
-            "authlib:sync,authlib:gthread,authlib:asgi"
+            "authlib:sync,authlib:gthread,authlib:asgi,floor:gthread,floor:asgi"
         ),
-        help="part 1's variants, client:workers (clients ours, mozilla, authlib; workers sync, gthread, asgi)",
+        help="part 1's variants, client:workers (clients ours, mozilla, authlib, and floor: the bench's bare sign-on; "
+        "workers sync, gthread, asgi)",
     )
     parser.add_argument("--signons", type=int, default=300, help="per variant, over all rounds")
     parser.add_argument(
