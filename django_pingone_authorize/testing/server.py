@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
@@ -106,6 +107,12 @@ class StandInHTTPServer(ThreadingHTTPServer):
         self.app = app
         self.closing = False
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away (a reset, a broken pipe) is not the stand-in's error: nothing to print about it.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import struct
+import time
 from typing import Any
 
 import pytest
@@ -102,6 +104,20 @@ def test_malformed_http(pingone_standin: PingOneStandIn, raw: bytes) -> None:
         connection.sendall(raw)
         status_line = connection.makefile("rb").readline()
     assert status_line.split()[1][:1] == b"4", status_line
+
+
+def test_a_client_that_resets_its_connection_is_not_an_error(
+    pingone_standin: PingOneStandIn, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # A browser or client that goes away mid-request (a reset) is ordinary: the stand-in neither prints a
+    # traceback about it nor stops answering others.
+    for _ in range(5):
+        with socket.create_connection(("127.0.0.1", pingone_standin.port), timeout=5) as connection:
+            connection.sendall(b"GET /as/authorize HTTP/1.1\r\nHost: x\r\n\r\n")
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = RST
+    time.sleep(0.3)  # the handler threads meet the reset
+    assert requests.get(f"{pingone_standin.issuer}/.well-known/openid-configuration", timeout=5).ok
+    assert "Traceback" not in capfd.readouterr().err
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
