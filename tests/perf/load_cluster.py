@@ -313,11 +313,10 @@ def verdict(rows: list[dict[str, Any]]) -> list[str]:
         lines.append(f"{word}: ours / asgi {asgi:.1f} vs ours / gthread {gthread:.1f} sign-ons/s")
     floor_asgi, floor_gthread = medians.get(("floor", "asgi")), medians.get(("floor", "gthread"))
     if floor_asgi is not None and floor_gthread is not None:  # for reading: what Django's ASGI path costs any site
+        ours_ratio = f"; ours {asgi / gthread:.2f}x" if asgi is not None and gthread is not None else ""
         lines.append(
             f"for reading: floor / asgi {floor_asgi:.1f} vs floor / gthread {floor_gthread:.1f} sign-ons/s "
-            f"({floor_asgi / floor_gthread:.2f}x; ours {asgi / gthread:.2f}x)"
-            if asgi is not None and gthread is not None
-            else f"for reading: floor / asgi {floor_asgi:.1f} vs floor / gthread {floor_gthread:.1f} sign-ons/s"
+            f"({floor_asgi / floor_gthread:.2f}x{ours_ratio})"
         )
     return lines
 
